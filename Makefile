@@ -1,0 +1,57 @@
+# motcua: `make run` starts the demo, `make test` runs lint, types and the test suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml | sha256sum | cut -c1-16)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+RUN_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: run test lint typecheck pytest venv messages bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements/dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+messages: venv
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var >/dev/null
+
+run: venv messages
+	mkdir -p var
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py load_demo
+	@echo
+	@echo "motcua is running at http://$(HOST):$(PORT)/  (back office admin: http://$(HOST):$(PORT)/quan-tri/)"
+	@$(RUN_ENV) $(BIN)/python manage.py demo_accounts
+	@echo
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: venv
+	DEBUG=true $(BIN)/mypy src
+
+pytest: venv messages
+	DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
+	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECURE_SSL_REDIRECT=false \
+	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+	mkdir -p var
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,18 @@
+"""The public API v1 (Django Ninja); schema at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from motcua.api import problems
+from motcua.api.routers import catalog, system
+
+api = NinjaAPI(
+    title="motcua API",
+    version="1.0.0",
+    description="Public HTTP contract of motcua (see docs/api.md).",
+    urls_namespace="api",
+)
+problems.install(api)
+api.add_router("/", system.router)
+api.add_router("/", catalog.router)

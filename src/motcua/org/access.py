@@ -1,0 +1,126 @@
+"""Access rules: who may see and do what on which agency's data.
+
+One module, used by every feature. A permission is granted by roles; each role reaches a scope of agencies:
+
+- province administrator and monitor: every agency of their province (province level and its communes);
+- agency administrator and agency leader: their agency and the agencies under it;
+- one-stop officer, specialist, division head: their own agency.
+
+Superusers may do everything. Citizens and anonymous users hold no staff permission; what they may see
+of their own data is decided by the feature (owner checks), never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from motcua.org.models import AdministrativeUnit, Agency, Role, Staff
+
+
+class Permission(StrEnum):
+    VIEW_AGENCY_DATA = "org.view_agency_data"
+    MANAGE_AGENCIES = "org.manage_agencies"
+    MANAGE_STAFF = "org.manage_staff"
+    MANAGE_CATALOG = "catalog.manage"
+    PUBLISH_CATALOG = "catalog.publish"
+    RECEIVE_DOSSIER = "dossier.receive"
+    PROCESS_DOSSIER = "dossier.process"
+    ASSIGN_DOSSIER = "dossier.assign"
+    APPROVE_DOSSIER = "dossier.approve"
+    RETURN_RESULT = "dossier.return_result"
+    VIEW_REPORTS = "reports.view"
+
+
+ALL_ROLES = frozenset(Role)
+
+GRANTS: dict[Permission, frozenset[Role]] = {
+    Permission.VIEW_AGENCY_DATA: ALL_ROLES,
+    Permission.MANAGE_AGENCIES: frozenset({Role.PROVINCE_ADMIN}),
+    Permission.MANAGE_STAFF: frozenset({Role.PROVINCE_ADMIN, Role.AGENCY_ADMIN}),
+    Permission.MANAGE_CATALOG: frozenset({Role.PROVINCE_ADMIN, Role.AGENCY_ADMIN}),
+    Permission.PUBLISH_CATALOG: frozenset({Role.PROVINCE_ADMIN}),
+    Permission.RECEIVE_DOSSIER: frozenset({Role.ONE_STOP_OFFICER}),
+    Permission.PROCESS_DOSSIER: frozenset({Role.SPECIALIST, Role.DIVISION_HEAD, Role.AGENCY_LEADER}),
+    Permission.ASSIGN_DOSSIER: frozenset({Role.DIVISION_HEAD, Role.AGENCY_LEADER}),
+    Permission.APPROVE_DOSSIER: frozenset({Role.AGENCY_LEADER}),
+    Permission.RETURN_RESULT: frozenset({Role.ONE_STOP_OFFICER}),
+    Permission.VIEW_REPORTS: frozenset({Role.MONITOR, Role.PROVINCE_ADMIN, Role.AGENCY_LEADER, Role.AGENCY_ADMIN}),
+}
+
+PROVINCE_WIDE_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.MONITOR})
+SUBTREE_ROLES = frozenset({Role.AGENCY_ADMIN, Role.AGENCY_LEADER})
+
+
+def staff_of(user: Any) -> Staff | None:
+    """The active staff record of a signed-in user, or None (anonymous users and citizens)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        staff: Staff = user.staff
+    except Staff.DoesNotExist:
+        return None
+    if not staff.is_active or not user.is_active:
+        return None
+    return staff
+
+
+def is_staff_member(user: Any) -> bool:
+    return staff_of(user) is not None
+
+
+def province_of(unit: AdministrativeUnit) -> AdministrativeUnit:
+    return unit.province()
+
+
+def _province_agencies(province: AdministrativeUnit) -> QuerySet[Agency]:
+    return Agency.objects.filter(
+        Q(administrative_unit=province)
+        | Q(administrative_unit__parent=province)
+        | Q(administrative_unit__parent__parent=province)
+    )
+
+
+def _subtree_ids(root_ids: Iterable[int]) -> set[int]:
+    found = set(root_ids)
+    frontier = set(found)
+    while frontier:
+        children = set(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= children
+        frontier = children
+    return found
+
+
+def agencies_in_scope(user: Any, permission: Permission) -> QuerySet[Agency]:
+    """Agencies on whose data `user` holds `permission`."""
+    if user is not None and getattr(user, "is_superuser", False) and user.is_active:
+        return Agency.objects.all()
+    staff = staff_of(user)
+    if staff is None:
+        return Agency.objects.none()
+    roles = {Role(r) for r in staff.role_set} & GRANTS[permission]
+    if not roles:
+        return Agency.objects.none()
+    if roles & PROVINCE_WIDE_ROLES:
+        return _province_agencies(province_of(staff.agency.administrative_unit))
+    if roles & SUBTREE_ROLES:
+        return Agency.objects.filter(pk__in=_subtree_ids([staff.agency_id]))
+    return Agency.objects.filter(pk=staff.agency_id)
+
+
+def can(user: Any, permission: Permission, agency: Agency | None = None) -> bool:
+    """Whether `user` holds `permission`, on `agency` when one is given (anywhere otherwise)."""
+    scope = agencies_in_scope(user, permission)
+    if agency is None:
+        return scope.exists()
+    return scope.filter(pk=agency.pk).exists()
+
+
+def require(user: Any, permission: Permission, agency: Agency | None = None) -> None:
+    """Raise PermissionDenied unless `can(user, permission, agency)`."""
+    if not can(user, permission, agency):
+        raise PermissionDenied(permission.value)
