@@ -1,4 +1,8 @@
-"""`make bench`: run every benchmark and print its figures (copied into docs/performance.md)."""
+"""`make bench`: run every benchmark and print its figures (copied into docs/performance.md).
+
+`BENCH=working_time make bench` runs only the named benchmarks (comma-separated: catalog_search,
+working_time).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+BENCHMARKS = ("catalog_search", "working_time")
+
 
 def main() -> None:
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root / "src"))
+    selected = [name.strip() for name in os.environ.get("BENCH", ",".join(BENCHMARKS)).split(",") if name.strip()]
+    unknown = sorted(set(selected) - set(BENCHMARKS))
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
     os.environ["DEBUG"] = "true"
     if not os.environ.get("DATABASE_URL"):
@@ -18,9 +28,14 @@ def main() -> None:
     import django
 
     django.setup()
-    from bench import catalog_search
+    if "catalog_search" in selected:
+        from bench import catalog_search
 
-    catalog_search.run(sizes=[int(n) for n in os.environ.get("BENCH_CATALOG_SIZES", "1000,5000").split(",")])
+        catalog_search.run(sizes=[int(n) for n in os.environ.get("BENCH_CATALOG_SIZES", "1000,5000").split(",")])
+    if "working_time" in selected:
+        from bench import working_time
+
+        working_time.run(count=int(os.environ.get("BENCH_WORKING_TIME_PAIRS", "1000000")))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> Iterator[None]:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # the production hasher is slow on purpose; tests create many accounts
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
 
 

@@ -7,6 +7,7 @@ Every variable is documented in docs/configuration.md. The defaults give the emb
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.org",
     "motcua.catalog",
+    "motcua.dossiers",
     "motcua.api",
     "motcua.portal",
     "motcua.demo",
@@ -111,6 +113,14 @@ else:
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file (not the shared in-memory database) so that tests of concurrent transactions wait on SQLite's
+    # lock like the real server does instead of failing with "database table is locked".
+    DATABASES["default"]["TEST"] = {
+        # one file per test process: parallel runs (xdist workers, two checkouts) never share it
+        "NAME": os.environ.get("TEST_DATABASE_NAME")
+        or str(Path(tempfile.gettempdir()) / f"motcua-test-{os.getpid()}.sqlite3"),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

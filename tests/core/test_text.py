@@ -16,3 +16,13 @@ from motcua.core.text import fold
 )
 def test_fold_removes_case_and_vietnamese_diacritics(text: str, expected: str) -> None:
     assert fold(text) == expected
+
+
+def test_person_name_is_in_vietnamese_order() -> None:
+    from types import SimpleNamespace
+
+    from motcua.core.text import person_name
+
+    assert person_name(SimpleNamespace(first_name="Lan", last_name="Trần Thị")) == "Trần Thị Lan"
+    nameless = SimpleNamespace(first_name="", last_name="", get_username=lambda: "tiepnhan")
+    assert person_name(nameless) == "tiepnhan"

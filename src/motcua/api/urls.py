@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from motcua.api import problems
-from motcua.api.routers import catalog, system
+from motcua.api.routers import accounts, calendar, catalog, dossiers, system
 
 api = NinjaAPI(
     title="motcua API",
@@ -16,3 +16,6 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/", system.router)
 api.add_router("/", catalog.router)
+api.add_router("/", calendar.router)
+api.add_router("/", accounts.router)
+api.add_router("/", dossiers.router)

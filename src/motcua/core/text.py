@@ -18,3 +18,17 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", stripped.casefold()).strip()
+
+
+def person_name(user: object) -> str:
+    """A person's name in Vietnamese order: family and middle names (`last_name`), then the given name.
+
+    Falls back to the username when the account has no name.
+    """
+    first = str(getattr(user, "first_name", "") or "").strip()
+    last = str(getattr(user, "last_name", "") or "").strip()
+    full = " ".join(part for part in (last, first) if part)
+    if full:
+        return full
+    get_username = getattr(user, "get_username", None)
+    return str(get_username()) if callable(get_username) else ""

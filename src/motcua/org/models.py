@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from motcua.core.text import fold
+from motcua.core.text import fold, person_name
 
 AGENCY_IDENTIFIER_PATTERN = r"^\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}\Z"  # \Z: `$` would accept a trailing newline
 AGENCY_IDENTIFIER_RE = re.compile(AGENCY_IDENTIFIER_PATTERN)
@@ -245,7 +245,7 @@ class Staff(models.Model):
         ordering = ["agency", "user__username"]
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user)
 
     def clean(self) -> None:
         super().clean()

@@ -1,0 +1,72 @@
+"""Bearer tokens for the API: signed, expiring, revoked by a password change or deactivation.
+
+A token is `TimestampSigner`-signed data naming the user and a fingerprint of their password hash; no
+table is needed and any web process can check it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+TOKEN_SALT = "motcua.api.token"  # noqa: S105 - a signing namespace, not a secret
+TOKEN_LIFETIME_SECONDS = 8 * 3600
+
+
+def _fingerprint(user: Any) -> str:
+    return hashlib.sha256(f"{user.pk}:{user.password}".encode()).hexdigest()[:16]
+
+
+def issue_token(user: Any) -> str:
+    return signing.TimestampSigner(salt=TOKEN_SALT).sign_object({"u": user.pk, "f": _fingerprint(user)})
+
+
+def user_for_token(token: str) -> Any | None:
+    try:
+        data = signing.TimestampSigner(salt=TOKEN_SALT).unsign_object(token, max_age=TOKEN_LIFETIME_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    user_id = data.get("u")
+    if not isinstance(user_id, int):
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or data.get("f") != _fingerprint(user):
+        return None
+    return user
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any | None:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class OptionalBearerAuth(BearerAuth):
+    """Accept anonymous callers too (endpoints open to anyone but richer for signed-in users)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return AnonymousMarker
+        return super().__call__(request)
+
+
+class _Anonymous:
+    is_authenticated = False
+    pk = None
+
+    def __bool__(self) -> bool:
+        return True
+
+
+AnonymousMarker = _Anonymous()
+bearer = BearerAuth()

@@ -1,0 +1,63 @@
+"""`Idempotency-Key` on writes: the same key and body within 24 h return the first response, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Status
+
+from motcua.api.models import IdempotencyRecord
+from motcua.core.errors import Conflict, FieldError, InvalidInput
+
+WINDOW = dt.timedelta(hours=24)
+
+
+def run(
+    request: HttpRequest,
+    endpoint: str,
+    produce: Callable[[], tuple[int, dict[str, Any]]],
+    *,
+    fingerprint: str | None = None,
+) -> Status[Any]:
+    """Run `produce` (returning status and JSON body) at most once per key, user and endpoint.
+
+    The request is identified by the SHA-256 of its body, or by `fingerprint` when the raw body is not the
+    right identity (a multipart upload: its boundary changes with every retry, its file does not).
+    """
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        status, body = produce()
+        return Status(status, body)
+    if len(key) > 200:
+        raise InvalidInput(
+            detail="Idempotency-Key is too long.", errors=[FieldError("Idempotency-Key", "at most 200 characters")]
+        )
+    user: Any = request.user if getattr(request.user, "is_authenticated", False) else None
+    body_hash = fingerprint or hashlib.sha256(request.body).hexdigest()
+    since = timezone.now() - WINDOW
+    IdempotencyRecord.objects.filter(created_at__lt=since).delete()
+    existing = IdempotencyRecord.objects.filter(key=key, user=user, endpoint=endpoint).first()
+    if existing is not None:
+        if existing.body_hash != body_hash:
+            raise Conflict("This Idempotency-Key was used with a different request body.")
+        return Status(existing.status, existing.response)
+    try:
+        with transaction.atomic():
+            status, body = produce()
+            IdempotencyRecord.objects.create(
+                key=key, user=user, endpoint=endpoint, body_hash=body_hash, status=status, response=body
+            )
+    except IntegrityError as exc:
+        again = IdempotencyRecord.objects.filter(key=key, user=user, endpoint=endpoint).first()
+        if again is None:
+            raise
+        if again.body_hash != body_hash:
+            raise Conflict("This Idempotency-Key was used with a different request body.") from exc
+        return Status(again.status, again.response)
+    return Status(status, body)

@@ -1,0 +1,462 @@
+"""Dossiers: uploads, submission, lists, detail, history, actions, the public lookup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any, Literal
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import File, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from pydantic import Field as PydanticField
+
+from motcua.api import idempotency
+from motcua.api.auth import bearer
+from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from motcua.core import ratelimit
+from motcua.core.errors import FieldError, InvalidInput
+from motcua.dossiers import selectors, services, uploads
+from motcua.dossiers.lifecycle import Action
+from motcua.dossiers.models import NATIONAL_STATUS_CODE, Dossier
+from motcua.dossiers.models import Status as DossierStatus
+from motcua.org.models import Staff
+
+router = Router(tags=["dossiers"])
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+def dossier_out(dossier: Dossier) -> dict[str, Any]:
+    step = dossier.current_step
+    fees = list(dossier.fees.all())
+    return {
+        "code": dossier.code,
+        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure_version.name},
+        "receiving_agency": {"code": dossier.receiving_agency.code, "name": dossier.receiving_agency.name},
+        "competent_agency": {"code": dossier.competent_agency.code, "name": dossier.competent_agency.name},
+        "channel": dossier.channel,
+        "status": dossier.status,
+        "status_code": dossier.status_code,
+        "applicant": {
+            "kind": dossier.applicant_kind,
+            "full_name": dossier.applicant_name,
+            "id_number": dossier.applicant_id_number,
+            "birth_date": dossier.applicant_birth_date.isoformat() if dossier.applicant_birth_date else None,
+            "phone": dossier.applicant_phone,
+            "email": dossier.applicant_email,
+        },
+        "submitted_at": _iso(dossier.submitted_at),
+        "received_at": _iso(dossier.received_at),
+        "due_at": _iso(dossier.due_at),
+        "finished_at": _iso(dossier.finished_at),
+        "returned_at": _iso(dossier.returned_at),
+        "paused": dossier.paused,
+        "timeliness": dossier.timeliness or None,
+        "current_step": {
+            "name": step.name,
+            "assignee": step.assignee.user.get_username() if step.assignee else None,
+            "due_at": _iso(step.due_at),
+        }
+        if step is not None
+        else None,
+        "fees": [{"name": f.name, "kind": f.kind, "amount": f.amount, "paid": f.paid_at is not None} for f in fees],
+        "amount_due": sum(f.amount for f in fees if f.paid_at is None),
+        "outcome": dossier.outcome or None,
+        "revision": dossier.revision,
+    }
+
+
+class NamedRef(Schema):
+    code: str
+    name: str
+
+
+class StepOut(Schema):
+    name: str
+    assignee: str | None
+    due_at: str | None
+
+
+class FeeOut(Schema):
+    name: str
+    kind: str
+    amount: int
+    paid: bool
+
+
+class ApplicantOut(Schema):
+    kind: str
+    full_name: str
+    id_number: str
+    birth_date: str | None
+    phone: str
+    email: str
+
+
+class DossierOut(Schema):
+    code: str
+    procedure: NamedRef
+    receiving_agency: NamedRef
+    competent_agency: NamedRef
+    channel: str
+    status: str
+    status_code: int
+    applicant: ApplicantOut
+    submitted_at: str | None
+    received_at: str | None
+    due_at: str | None
+    finished_at: str | None
+    returned_at: str | None
+    paused: bool
+    timeliness: str | None
+    current_step: StepOut | None
+    fees: list[FeeOut]
+    amount_due: int
+    outcome: str | None
+    revision: int
+
+
+class DossierPage(Schema):
+    items: list[DossierOut]
+    next: str | None
+
+
+class AddressIn(Schema):
+    ward_code: int | str | None = None
+    line: str = PydanticField("", max_length=255)
+
+
+class ApplicantIn(Schema):
+    kind: Literal["citizen", "business", "organisation"]
+    full_name: str = PydanticField(min_length=1, max_length=255)
+    id_number: str = PydanticField("", max_length=20)
+    birth_date: dt.date | None = None
+    phone: str = PydanticField("", max_length=20)
+    email: str = PydanticField("", max_length=254)
+    address: AddressIn | None = None
+
+
+class DocumentIn(Schema):
+    component: str = PydanticField(max_length=30)
+    file: int
+    copy_kind: Literal["original", "certified_copy", "photocopy", "electronic"] = "electronic"
+
+
+class DeliveryIn(Schema):
+    method: Literal["counter", "post", "online"] = "counter"
+    address: AddressIn | None = None
+
+
+class SubmitIn(Schema):
+    procedure: str = PydanticField(max_length=40)
+    agency: str = PydanticField(max_length=20)
+    channel: Literal["online", "counter", "postal"]
+    applicant: ApplicantIn
+    form: dict[str, Any] = {}
+    documents: list[DocumentIn] = PydanticField(default=[], max_length=100)
+    delivery: DeliveryIn = DeliveryIn()
+    reception_point: str | None = None
+
+
+class UploadOut(Schema):
+    id: int
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+class EventOut(Schema):
+    at: str
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    step: str | None
+    comment: str
+
+
+class ActionIn(Schema):
+    reason: str = PydanticField("", max_length=4000)
+    comment: str = PydanticField("", max_length=4000)
+    components: list[str] = []
+    documents: list[DocumentIn] = []
+    assignee: str | None = None
+    amount: int | None = None
+    outcome: Literal["granted", "refused"] | None = None
+    new_due_at: dt.datetime | None = None
+
+
+class LookupEvent(Schema):
+    at: str
+    status: str | None
+
+
+class LookupOut(Schema):
+    code: str
+    procedure: str
+    agency: str
+    applicant: str
+    status: str
+    status_code: int
+    received_at: str | None
+    due_at: str | None
+    finished_at: str | None
+    timeline: list[LookupEvent]
+
+
+def _ward(address: AddressIn | None) -> str | None:
+    if address is None or address.ward_code in (None, ""):
+        return None
+    code = str(address.ward_code)
+    return f"{int(code):05d}" if code.isdigit() else code
+
+
+@router.post("/uploads", response={201: UploadOut}, auth=bearer, summary="Upload a file for a dossier")
+def upload(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:
+    if (file.size or 0) > settings.MAX_UPLOAD_BYTES:  # refused before reading it: 413
+        uploads.upload_create(owner=request.user, file=file)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    fingerprint = hashlib.sha256(f"{file.name}|{digest.hexdigest()}".encode()).hexdigest()
+
+    def produce() -> tuple[int, dict[str, Any]]:
+        stored = uploads.upload_create(owner=request.user, file=file)
+        return 201, {
+            "id": stored.pk,
+            "name": stored.name,
+            "size": stored.size,
+            "sha256": stored.sha256,
+            "content_type": stored.content_type,
+        }
+
+    return idempotency.run(request, "POST /uploads", produce, fingerprint=fingerprint)
+
+
+@router.post("/dossiers", response={201: DossierOut}, auth=bearer, summary="Submit a dossier")
+def submit(request: HttpRequest, payload: SubmitIn) -> Status[Any]:
+    address = payload.applicant.address
+    data = services.SubmissionData(
+        procedure=payload.procedure,
+        agency=payload.agency,
+        channel=payload.channel,
+        applicant=services.ApplicantData(
+            kind=payload.applicant.kind,
+            full_name=payload.applicant.full_name,
+            id_number=payload.applicant.id_number,
+            birth_date=payload.applicant.birth_date,
+            phone=payload.applicant.phone,
+            email=payload.applicant.email,
+            ward_code=_ward(address),
+            address_line=address.line if address else "",
+        ),
+        form=payload.form,
+        documents=[
+            services.DocumentData(component=d.component, upload_id=d.file, copy_kind=d.copy_kind)
+            for d in payload.documents
+        ],
+        delivery_method=payload.delivery.method,
+        delivery_ward_code=_ward(payload.delivery.address),
+        delivery_address=payload.delivery.address.line if payload.delivery.address else "",
+        reception_point=payload.reception_point,
+    )
+
+    def produce() -> tuple[int, dict[str, Any]]:
+        dossier = services.dossier_submit(actor=request.user, data=data)
+        return 201, dossier_out(selectors.dossier_for(request.user, dossier.code))
+
+    return idempotency.run(request, "POST /dossiers", produce)
+
+
+class DossierFilters(Schema):
+    status: DossierStatus | None = None
+    agency: str = PydanticField("", max_length=20)
+    overdue: bool | None = None
+    assigned_to_me: bool = False
+    cursor: str | None = PydanticField(None, max_length=500)
+    page_size: int = PydanticField(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+@router.get("/dossiers", response=DossierPage, auth=bearer, summary="Dossiers the caller may see")
+def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[str, Any]:
+    if not services.access.is_staff_member(request.user) and not request.user.is_superuser:
+        raise HttpError(403, "Only staff list dossiers; citizens see theirs in the portal.")
+    dossiers = selectors.dossier_list(
+        request.user,
+        status=filters.status.value if filters.status else "",
+        agency=filters.agency,
+        overdue=filters.overdue,
+        assigned_to_me=filters.assigned_to_me,
+    ).prefetch_related("fees")
+    # newest first; the cursor is the (submitted_at, pk) of the last row
+    dossiers = dossiers.order_by("-submitted_at", "-pk")
+    if filters.cursor:
+        raw = decode_cursor(filters.cursor)
+        try:
+            stamp, pk = raw.rsplit("|", 1)
+            moment = dt.datetime.fromisoformat(stamp)
+            last_pk = int(pk)
+        except ValueError as exc:
+            raise HttpError(400, "Invalid cursor") from exc
+        from django.db.models import Q
+
+        dossiers = dossiers.filter(Q(submitted_at__lt=moment) | Q(submitted_at=moment, pk__lt=last_pk))
+    rows = list(dossiers[: filters.page_size + 1])
+    next_cursor = None
+    if len(rows) > filters.page_size:
+        rows = rows[: filters.page_size]
+        next_cursor = encode_cursor(f"{rows[-1].submitted_at.isoformat()}|{rows[-1].pk}")
+    return {"items": [dossier_out(d) for d in rows], "next": next_cursor}
+
+
+@router.get("/dossiers/{code}", response=DossierOut, auth=bearer, summary="One dossier")
+def get_dossier(request: HttpRequest, code: str) -> dict[str, Any]:
+    return dossier_out(selectors.dossier_for(request.user, code))
+
+
+@router.get("/dossiers/{code}/history", response=list[EventOut], auth=bearer, summary="The dossier's events")
+def get_history(request: HttpRequest, code: str) -> list[dict[str, Any]]:
+    dossier = selectors.dossier_for(request.user, code)
+    return [
+        {
+            "at": _iso(e.at),
+            "actor": e.actor_name,
+            "action": e.action,
+            "from_status": e.from_status or None,
+            "to_status": e.to_status or None,
+            "step": e.step or None,
+            "comment": e.comment,
+        }
+        for e in selectors.history(dossier)
+    ]
+
+
+def _staff_by_username(username: str | None) -> Staff | None:
+    if not username:
+        return None
+    staff = Staff.objects.filter(user__username=username, is_active=True).select_related("user").first()
+    if staff is None:
+        raise InvalidInput(
+            detail="Unknown assignee.", errors=[FieldError("assignee", "No active staff with this username.")]
+        )
+    return staff
+
+
+def _perform(request: HttpRequest, dossier: Dossier, action: Action, body: ActionIn) -> Dossier:
+    revision = None
+    if_match = request.headers.get("If-Match", "").strip().strip('"')
+    if if_match:
+        if not if_match.isdigit():
+            raise InvalidInput(
+                detail="If-Match must be the dossier revision.", errors=[FieldError("If-Match", "a number")]
+            )
+        revision = int(if_match)
+    user = request.user
+    common: dict[str, Any] = {"dossier": dossier, "actor": user, "expected_revision": revision}
+    docs = [
+        services.DocumentData(component=d.component, upload_id=d.file, copy_kind=d.copy_kind) for d in body.documents
+    ]
+    match action:
+        case Action.RECEIVE:
+            return services.dossier_receive(**common)
+        case Action.REJECT:
+            return services.dossier_reject(**common, reason=body.reason)
+        case Action.REQUEST_SUPPLEMENT:
+            return services.dossier_request_supplement(**common, reason=body.reason, components=body.components)
+        case Action.SUPPLEMENT:
+            return services.dossier_supplement(**common, documents=docs)
+        case Action.FORWARD:
+            return services.dossier_forward(**common, assignee=_staff_by_username(body.assignee), comment=body.comment)
+        case Action.SEND_BACK:
+            return services.dossier_send_back(**common, comment=body.comment or body.reason)
+        case Action.ASSIGN:
+            assignee = _staff_by_username(body.assignee)
+            if assignee is None:
+                raise InvalidInput(detail="Choose an assignee.", errors=[FieldError("assignee", "required")])
+            return services.dossier_assign(**common, assignee=assignee)
+        case Action.REQUEST_PAYMENT:
+            if body.amount is None:
+                raise InvalidInput(detail="Amount is required.", errors=[FieldError("amount", "required")])
+            return services.dossier_request_payment(**common, amount=body.amount, reason=body.reason)
+        case Action.CONFIRM_PAYMENT:
+            return services.dossier_confirm_payment(**common)
+        case Action.APPROVE:
+            if body.outcome is None:
+                raise InvalidInput(detail="Outcome is required.", errors=[FieldError("outcome", "granted or refused")])
+            return services.dossier_approve(**common, outcome=body.outcome, comment=body.comment)
+        case Action.EXTEND:
+            if body.new_due_at is None:
+                raise InvalidInput(detail="new_due_at is required.", errors=[FieldError("new_due_at", "required")])
+            new_due = body.new_due_at
+            if timezone.is_naive(new_due):
+                new_due = timezone.make_aware(new_due)
+            return services.dossier_extend(**common, new_due_at=new_due, reason=body.reason)
+        case Action.STOP:
+            return services.dossier_stop(**common, reason=body.reason)
+        case Action.WITHDRAW:
+            return services.dossier_withdraw(**common, reason=body.reason)
+        case Action.RETURN_RESULT:
+            return services.dossier_return_result(**common)
+    raise HttpError(404, "Unknown action")
+
+
+@router.post("/dossiers/{code}/actions/{action}", response=DossierOut, auth=bearer, summary="Perform an action")
+def act(request: HttpRequest, code: str, action: str, body: ActionIn | None = None) -> Status[Any]:
+    try:
+        chosen = Action(action)
+    except ValueError as exc:
+        raise HttpError(404, "Unknown action") from exc
+    dossier = selectors.dossier_for(request.user, code)
+    payload = body or ActionIn.model_validate({})
+
+    def produce() -> tuple[int, dict[str, Any]]:
+        done = _perform(request, dossier, chosen, payload)
+        return 200, dossier_out(selectors.dossier_for(request.user, done.code))
+
+    return idempotency.run(request, f"POST /dossiers/{code}/actions/{action}", produce)
+
+
+LOOKUP_LIMIT_PER_MINUTE = 20
+
+
+@router.get("/lookup", response=LookupOut, summary="Public status of a dossier by code and ID number")
+def lookup(
+    request: HttpRequest,
+    code: str = Query(..., max_length=40),
+    id_number: str = Query(..., max_length=20),
+) -> dict[str, Any]:
+    client = request.META.get("REMOTE_ADDR", "unknown")
+    if not ratelimit.hit(
+        "lookup", client, limit=getattr(settings, "LOOKUP_RATE_PER_MINUTE", LOOKUP_LIMIT_PER_MINUTE), window_seconds=60
+    ):
+        raise HttpError(429, "Too many lookups; try again in a minute.")
+    dossier = selectors.public_lookup(code=code.strip(), id_number=id_number.strip())
+    return public_status(dossier)
+
+
+def public_status(dossier: Dossier) -> dict[str, Any]:
+    events = selectors.history(dossier).exclude(to_status="").values_list("at", "to_status")
+    seen: list[dict[str, Any]] = []
+    for at, status in events:
+        if not seen or seen[-1]["status"] != status:
+            seen.append({"at": _iso(at), "status": status})
+    return {
+        "code": dossier.code,
+        "procedure": dossier.procedure_version.name,
+        "agency": dossier.receiving_agency.name,
+        "applicant": selectors.mask_name(dossier.applicant_name),
+        "status": dossier.status,
+        "status_code": NATIONAL_STATUS_CODE[dossier.status],
+        "received_at": _iso(dossier.received_at),
+        "due_at": _iso(dossier.due_at),
+        "finished_at": _iso(dossier.finished_at),
+        "timeline": seen,
+    }

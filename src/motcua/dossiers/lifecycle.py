@@ -1,0 +1,81 @@
+"""The dossier lifecycle as an explicit transition table (statuses and actions of the public contract).
+
+Each action lists the statuses it may start from and the status it leads to. `None` as a target means
+"back to the status the dossier had before it was paused" (supplement, confirm payment) or "stays"
+(forward, send back, extend, assign). Services consult this table before anything else; an action not
+allowed in the current status is a conflict (HTTP 409) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from motcua.core.errors import Conflict
+from motcua.dossiers.models import Status
+
+
+class Action(StrEnum):
+    RECEIVE = "receive"
+    REJECT = "reject"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLEMENT = "supplement"
+    FORWARD = "forward"
+    SEND_BACK = "send_back"
+    ASSIGN = "assign"
+    REQUEST_PAYMENT = "request_payment"
+    CONFIRM_PAYMENT = "confirm_payment"
+    APPROVE = "approve"
+    EXTEND = "extend"
+    STOP = "stop"
+    WITHDRAW = "withdraw"
+    RETURN_RESULT = "return_result"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[Status]
+    target: Status | None
+
+
+RESUME = None
+
+TRANSITIONS: dict[Action, Transition] = {
+    Action.RECEIVE: Transition(frozenset({Status.SUBMITTED}), Status.RECEIVED),
+    Action.REJECT: Transition(frozenset({Status.SUBMITTED}), Status.REJECTED),
+    Action.REQUEST_SUPPLEMENT: Transition(
+        frozenset({Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING}), Status.AWAITING_SUPPLEMENT
+    ),
+    Action.SUPPLEMENT: Transition(frozenset({Status.AWAITING_SUPPLEMENT}), RESUME),
+    Action.FORWARD: Transition(frozenset({Status.RECEIVED, Status.PROCESSING}), Status.PROCESSING),
+    Action.SEND_BACK: Transition(frozenset({Status.PROCESSING}), Status.PROCESSING),
+    Action.ASSIGN: Transition(frozenset({Status.RECEIVED, Status.PROCESSING}), None),
+    Action.REQUEST_PAYMENT: Transition(frozenset({Status.RECEIVED, Status.PROCESSING}), Status.AWAITING_PAYMENT),
+    Action.CONFIRM_PAYMENT: Transition(frozenset({Status.AWAITING_PAYMENT}), RESUME),
+    Action.APPROVE: Transition(frozenset({Status.PROCESSING}), Status.PROCESSED),
+    Action.EXTEND: Transition(
+        frozenset({Status.RECEIVED, Status.PROCESSING, Status.AWAITING_SUPPLEMENT, Status.AWAITING_PAYMENT}), None
+    ),
+    Action.STOP: Transition(
+        frozenset({Status.RECEIVED, Status.PROCESSING, Status.AWAITING_SUPPLEMENT, Status.AWAITING_PAYMENT}),
+        Status.STOPPED,
+    ),
+    Action.WITHDRAW: Transition(
+        frozenset(
+            {Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING, Status.AWAITING_SUPPLEMENT, Status.AWAITING_PAYMENT}
+        ),
+        Status.WITHDRAWN,
+    ),
+    Action.RETURN_RESULT: Transition(frozenset({Status.PROCESSED}), Status.RETURNED),
+}
+
+
+def allowed_actions(status: str) -> list[Action]:
+    return [action for action, transition in TRANSITIONS.items() if status in transition.sources]
+
+
+def require_transition(status: str, action: Action) -> Transition:
+    transition = TRANSITIONS[action]
+    if status not in transition.sources:
+        raise Conflict(f"Action '{action.value}' is not allowed while the dossier is '{status}'.")
+    return transition

@@ -1,0 +1,147 @@
+"""Reads of dossiers: who sees which, inboxes, the public lookup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from motcua.core.audit import AuditEvent
+from motcua.core.errors import NotFound
+from motcua.dossiers.models import OPEN_STATUSES, Dossier, DossierStep, Status
+from motcua.org import access
+
+
+def _base() -> QuerySet[Dossier]:
+    return Dossier.objects.select_related(
+        "procedure",
+        "procedure_version",
+        "receiving_agency",
+        "competent_agency",
+        "current_step__assignee__user",
+    )
+
+
+def dossiers_visible_to(user: Any) -> QuerySet[Dossier]:
+    """Staff: dossiers received by, decided by, or passing through an agency in their scope.
+
+    Citizens: the dossiers of their own account. Anonymous: none.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none()
+    staff = access.staff_of(user)
+    if staff is None and not user.is_superuser:
+        return _base().filter(account=user)
+    scope = access.agencies_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
+    through_steps = DossierStep.objects.filter(agency__in=scope).values("dossier_id")
+    return _base().filter(Q(receiving_agency__in=scope) | Q(competent_agency__in=scope) | Q(pk__in=through_steps))
+
+
+def dossier_for(user: Any, code: str) -> Dossier:
+    """The dossier `code` if `user` may see it; NotFound otherwise (also when it exists but is not theirs)."""
+    dossier = dossiers_visible_to(user).filter(code=code).first()
+    if dossier is None:
+        raise NotFound("No dossier with this code.")
+    return dossier
+
+
+def dossier_list(
+    user: Any,
+    *,
+    status: str = "",
+    agency: str = "",
+    overdue: bool | None = None,
+    assigned_to_me: bool = False,
+    now: dt.datetime | None = None,
+) -> QuerySet[Dossier]:
+    moment = now or timezone.now()
+    dossiers = dossiers_visible_to(user)
+    if status:
+        dossiers = dossiers.filter(status=status)
+    if agency:
+        dossiers = dossiers.filter(Q(receiving_agency__code=agency) | Q(competent_agency__code=agency))
+    # a paused dossier (supplement, financial obligation) is not running late: its clock is stopped
+    if overdue is True:
+        dossiers = dossiers.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=moment)
+    elif overdue is False:
+        dossiers = dossiers.exclude(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=moment)
+    if assigned_to_me:
+        staff = access.staff_of(user)
+        dossiers = dossiers.filter(current_step__assignee=staff) if staff else dossiers.none()
+    return dossiers
+
+
+def history(dossier: Dossier) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(stream=f"dossier:{dossier.pk}").order_by("seq")
+
+
+@dataclass
+class Inbox:
+    to_do: list[Dossier]
+    due_today: list[Dossier]
+    overdue: list[Dossier]
+    paused: list[Dossier]
+    sent_back: list[Dossier]
+    awaiting_reception: list[Dossier]
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
+
+
+def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inbox:
+    """An officer's work: steps that are theirs (assigned, or unassigned with their role in their agency)."""
+    moment = now or timezone.now()
+    staff = access.staff_of(user)
+    if staff is None:
+        return Inbox([], [], [], [], [], [])
+    mine = Q(current_step__assignee=staff) | Q(
+        current_step__assignee__isnull=True,
+        current_step__agency=staff.agency,
+        current_step__role__in=list(staff.role_set),
+    )
+    active = dossiers_visible_to(user).filter(mine, current_step__state=DossierStep.State.ACTIVE)
+    open_mine = list(active.filter(status__in=OPEN_STATUSES).order_by("current_step__due_at", "due_at")[:limit])
+    local_today = timezone.localtime(moment).date()
+    end_of_day = timezone.make_aware(dt.datetime.combine(local_today, dt.time(23, 59, 59)))
+    paused = [d for d in open_mine if d.paused_at is not None]
+    running = [d for d in open_mine if d.paused_at is None]
+
+    def due(d: Dossier) -> dt.datetime | None:
+        return d.current_step.due_at if d.current_step and d.current_step.due_at else d.due_at
+
+    overdue = [d for d in running if (due(d) or moment) < moment]
+    due_today = [d for d in running if due(d) is not None and moment <= due(d) <= end_of_day]  # type: ignore[operator]
+    sent_back_ids = set(
+        DossierStep.objects.filter(dossier__in=[d.pk for d in running], state=DossierStep.State.SENT_BACK).values_list(
+            "dossier_id", flat=True
+        )
+    )
+    sent_back = [
+        d for d in running if d.pk in sent_back_ids and d.current_step and d.current_step.assignee_id == staff.pk
+    ]
+    awaiting: list[Dossier] = []
+    if access.can(user, access.Permission.RECEIVE_DOSSIER, staff.agency):
+        awaiting = list(
+            _base()
+            .filter(receiving_agency=staff.agency, status=Status.SUBMITTED)
+            .order_by("reception_due_at", "submitted_at")[:limit]
+        )
+    return Inbox(running, due_today, overdue, paused, sent_back, awaiting)
+
+
+def mask_name(name: str) -> str:
+    """'Nguyễn Văn An' -> 'N*** V** A*': initials only, for public pages."""
+    return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split() if part)
+
+
+def public_lookup(*, code: str, id_number: str) -> Dossier:
+    """The dossier whose code and applicant (or owner) ID number both match; NotFound otherwise."""
+    if not code or not id_number:
+        raise NotFound("No dossier matches this code and ID number.")
+    dossier = _base().filter(code=code).filter(Q(applicant_id_number=id_number) | Q(owner_id_number=id_number)).first()
+    if dossier is None:
+        raise NotFound("No dossier matches this code and ID number.")
+    return dossier

@@ -1,0 +1,929 @@
+"""Writes to dossiers: submission and every lifecycle action.
+
+Each action is one service that locks the dossier row, checks the transition table, the actor's role and
+agency, changes the dossier, and writes an audit event and an outbox event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.catalog import services as catalog_services
+from motcua.catalog.models import OnlineMode, Procedure, StepAction
+from motcua.core import audit, outbox
+from motcua.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from motcua.dossiers import clock, process
+from motcua.dossiers.codes import next_dossier_code
+from motcua.dossiers.lifecycle import Action, require_transition
+from motcua.dossiers.models import (
+    ApplicantKind,
+    Channel,
+    Delivery,
+    Document,
+    Dossier,
+    DossierFee,
+    DossierStep,
+    Outcome,
+    Status,
+    Timeliness,
+    Upload,
+)
+from motcua.org import access
+from motcua.org.models import AdministrativeUnit, Agency, ReceptionPoint, Role, Staff
+
+ID_NUMBER_RE = re.compile(r"^\d{12}$")
+TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
+ONLINE_RECEPTION_HOURS = Decimal(8)
+SAME_DAY_LIMIT_HOURS = Decimal(4)
+
+
+@dataclass
+class ApplicantData:
+    kind: str
+    full_name: str
+    id_number: str = ""
+    birth_date: dt.date | None = None
+    phone: str = ""
+    email: str = ""
+    ward_code: str | None = None
+    address_line: str = ""
+
+
+@dataclass
+class DocumentData:
+    component: str
+    upload_id: int
+    copy_kind: str = "electronic"
+    reused: bool = False
+
+
+@dataclass
+class SubmissionData:
+    procedure: str
+    agency: str
+    channel: str
+    applicant: ApplicantData
+    form: dict[str, Any] = field(default_factory=dict)
+    documents: list[DocumentData] = field(default_factory=list)
+    delivery_method: str = Delivery.COUNTER
+    delivery_ward_code: str | None = None
+    delivery_address: str = ""
+    owner_name: str = ""
+    owner_id_number: str = ""
+    reception_point: str | None = None
+
+
+def stream(dossier: Dossier) -> str:
+    return f"dossier:{dossier.pk}"
+
+
+def _staff(user: Any) -> Staff | None:
+    return access.staff_of(user)
+
+
+def _is_owner(user: Any, dossier: Dossier) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and dossier.account_id == user.pk
+
+
+def receiving_centre_for(agency: Agency) -> Agency:
+    """The one-stop unit that receives dossiers for `agency`: the service centre of its level."""
+    if agency.is_service_centre:
+        return agency
+    own = agency.children.filter(kind=Agency.Kind.SERVICE_CENTRE, is_active=True).order_by("code").first()
+    if own is not None:
+        return own
+    if agency.parent_id is not None:
+        sibling = (
+            Agency.objects.filter(parent_id=agency.parent_id, kind=Agency.Kind.SERVICE_CENTRE, is_active=True)
+            .order_by("code")
+            .first()
+        )
+        if sibling is not None:
+            return sibling
+    return agency
+
+
+def _validate_applicant(applicant: ApplicantData, errors: list[FieldError]) -> AdministrativeUnit | None:
+    if applicant.kind not in ApplicantKind.values:
+        errors.append(FieldError("applicant.kind", _("Loại người nộp không hợp lệ.")))
+    if not applicant.full_name.strip():
+        errors.append(FieldError("applicant.full_name", _("Nhập họ và tên.")))
+    if applicant.kind == ApplicantKind.CITIZEN and not ID_NUMBER_RE.match(applicant.id_number):
+        errors.append(FieldError("applicant.id_number", _("Số định danh cá nhân phải gồm đúng 12 chữ số.")))
+    if applicant.kind == ApplicantKind.BUSINESS and not TAX_CODE_RE.match(applicant.id_number):
+        errors.append(
+            FieldError(
+                "applicant.id_number", _("Mã số thuế phải gồm 10 chữ số (hoặc 10 chữ số, gạch ngang, 3 chữ số).")
+            )
+        )
+    if applicant.birth_date is not None and applicant.birth_date > timezone.localdate():
+        errors.append(FieldError("applicant.birth_date", _("Ngày sinh không được ở tương lai.")))
+    ward = None
+    if applicant.ward_code:
+        ward = AdministrativeUnit.objects.filter(code=applicant.ward_code).first()
+        if ward is None:
+            errors.append(FieldError("applicant.address.ward_code", _("Không có xã, phường với mã này.")))
+    return ward
+
+
+@transaction.atomic
+def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None = None) -> Dossier:
+    """Nộp hồ sơ: a citizen online, an officer at the counter, or an API client; status `submitted`."""
+    now = at or timezone.now()
+    staff = _staff(actor)
+    errors: list[FieldError] = []
+    procedure = Procedure.objects.filter(code=data.procedure).first()
+    version = catalog_services.version_in_force(procedure=procedure, at=now) if procedure else None
+    if version is None or version.status != "published":
+        raise InvalidInput(
+            detail=_("Thủ tục không tồn tại hoặc không còn áp dụng."),
+            errors=[FieldError("procedure", _("Không có thủ tục đang áp dụng với mã này."))],
+        )
+    competent = version.agencies.filter(code=data.agency, is_active=True).first()
+    if competent is None:
+        errors.append(FieldError("agency", _("Cơ quan này không thực hiện thủ tục.")))
+    if data.channel not in Channel.values:
+        errors.append(FieldError("channel", _("Kênh nộp không hợp lệ.")))
+    elif data.channel == Channel.ONLINE and version.online_mode == OnlineMode.NONE:
+        errors.append(FieldError("channel", _("Thủ tục này chưa cung cấp dịch vụ công trực tuyến.")))
+    elif data.channel != Channel.ONLINE and version.online_only:
+        errors.append(FieldError("channel", _("Thủ tục này chỉ tiếp nhận trực tuyến.")))
+    if data.delivery_method not in Delivery.values:
+        errors.append(FieldError("delivery.method", _("Hình thức nhận kết quả không hợp lệ.")))
+    ward = _validate_applicant(data.applicant, errors)
+    delivery_ward = None
+    if data.delivery_method == Delivery.POST:
+        delivery_ward = AdministrativeUnit.objects.filter(code=data.delivery_ward_code or "").first()
+        if delivery_ward is None or not data.delivery_address.strip():
+            errors.append(FieldError("delivery.address", _("Nhập địa chỉ nhận kết quả qua bưu chính.")))
+
+    # who submits through which channel
+    if staff is not None:
+        if data.channel == Channel.ONLINE:
+            errors.append(FieldError("channel", _("Cán bộ tiếp nhận hồ sơ trực tiếp hoặc qua bưu chính.")))
+        if not access.can(actor, access.Permission.RECEIVE_DOSSIER, staff.agency):
+            raise PermissionDenied("receive")
+    elif data.channel != Channel.ONLINE:
+        errors.append(FieldError("channel", _("Công dân nộp hồ sơ trực tuyến.")))
+
+    components = {c.code: c for c in version.components.all()}
+    uploads: list[tuple[DocumentData, Upload]] = []
+    for index, doc in enumerate(data.documents):
+        if doc.component not in components:
+            errors.append(FieldError(f"documents[{index}].component", _("Thành phần hồ sơ không thuộc thủ tục.")))
+            continue
+        upload = Upload.objects.select_for_update().filter(pk=doc.upload_id, used_by__isnull=True).first()
+        if upload is None or (upload.owner_id is not None and upload.owner_id != getattr(actor, "pk", None)):
+            errors.append(FieldError(f"documents[{index}].file", _("Không tìm thấy tệp đã tải lên.")))
+            continue
+        uploads.append((doc, upload))
+    if data.channel == Channel.ONLINE:
+        provided = {doc.component for doc, _upload in uploads}
+        for code, component in components.items():
+            if component.required and code not in provided:
+                errors.append(
+                    FieldError("documents", _("Thiếu thành phần bắt buộc: %(name)s") % {"name": component.name})
+                )
+    if errors or competent is None:
+        raise InvalidInput(detail=_("Hồ sơ chưa hợp lệ."), errors=errors)
+
+    receiving = staff.agency if staff is not None else receiving_centre_for(competent)
+    reception_point = None
+    if data.reception_point:
+        reception_point = ReceptionPoint.objects.filter(agency=receiving, code=data.reception_point).first()
+    dossier = Dossier(
+        code=next_dossier_code(agency=receiving, at=now),
+        procedure=version.procedure,
+        procedure_version=version,
+        channel=data.channel,
+        reception_point=reception_point,
+        receiving_agency=receiving,
+        competent_agency=competent,
+        applicant_kind=data.applicant.kind,
+        applicant_name=data.applicant.full_name.strip(),
+        applicant_id_number=data.applicant.id_number,
+        applicant_birth_date=data.applicant.birth_date,
+        applicant_phone=data.applicant.phone,
+        applicant_email=data.applicant.email,
+        applicant_ward=ward,
+        applicant_address=data.applicant.address_line,
+        owner_name=data.owner_name,
+        owner_id_number=data.owner_id_number,
+        account=actor if staff is None and getattr(actor, "is_authenticated", False) else None,
+        submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        form_data=data.form,
+        delivery_method=data.delivery_method,
+        delivery_ward=delivery_ward,
+        delivery_address=data.delivery_address,
+        status=Status.SUBMITTED,
+        submitted_at=now,
+    )
+    if data.channel == Channel.ONLINE:
+        dossier.reception_due_at = clock.add_hours(now, ONLINE_RECEPTION_HOURS)
+    dossier.save()
+    for fee in version.fees.all():
+        amount = fee.online_amount if data.channel == Channel.ONLINE and fee.online_amount is not None else fee.amount
+        DossierFee.objects.create(
+            dossier=dossier, name=fee.name, kind=fee.kind, amount=amount, collected_at=fee.collected_at
+        )
+    for doc, upload in uploads:
+        _attach(dossier, doc, upload, components[doc.component].name, actor, round_number=0)
+    audit.record(
+        stream=stream(dossier),
+        actor=actor,
+        action="submit",
+        to_status=Status.SUBMITTED,
+        at=now,
+        data={"channel": data.channel, "code": dossier.code},
+    )
+    outbox.emit("dossier.submitted", subject=dossier.code, payload={"code": dossier.code})
+    return dossier
+
+
+def _attach(dossier: Dossier, doc: DocumentData, upload: Upload, name: str, actor: Any, round_number: int) -> Document:
+    upload.used_by = dossier
+    upload.save(update_fields=["used_by"])
+    return Document.objects.create(
+        dossier=dossier,
+        component_code=doc.component,
+        component_name=name,
+        copy_kind=doc.copy_kind,
+        file=upload.file.name,
+        original_name=upload.name,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        reused=doc.reused,
+        supplement_round=round_number,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+# ---- actions ------------------------------------------------------------------------------------------
+
+
+def _lock(dossier: Dossier, expected_revision: int | None) -> Dossier:
+    locked = (
+        Dossier.objects.select_for_update()
+        .select_related("procedure_version", "receiving_agency", "competent_agency")
+        .filter(pk=dossier.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise Conflict(_("Hồ sơ vừa được người khác cập nhật; hãy tải lại."))
+    return locked
+
+
+def _require(user: Any, permission: access.Permission, agency: Agency) -> Staff:
+    staff = _staff(user)
+    if staff is None or not access.can(user, permission, agency):
+        raise PermissionDenied(permission.value)
+    return staff
+
+
+def _save(dossier: Dossier, *fields: str) -> None:
+    dossier.revision += 1
+    dossier.save(update_fields=[*fields, "revision", "updated_at"])
+
+
+def _finish_step(step: DossierStep | None, now: dt.datetime, state: str = DossierStep.State.DONE) -> None:
+    if step is None or step.state != DossierStep.State.ACTIVE:
+        return
+    step.state = state
+    step.finished_at = now
+    step.on_time = step.due_at is None or now <= step.due_at
+    step.save(update_fields=["state", "finished_at", "on_time"])
+
+
+def _start_step(dossier: Dossier, plan: process.StepPlan, now: dt.datetime, assignee: Staff | None) -> DossierStep:
+    last = dossier.steps.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    if assignee is None:
+        people = process.candidates(agency=plan.agency, role=plan.role, unit=plan.unit)
+        assignee = people[0] if len(people) == 1 else None
+    step = DossierStep.objects.create(
+        dossier=dossier,
+        sequence=last + 1,
+        position=plan.position,
+        name=plan.name,
+        role=plan.role,
+        agency=plan.agency,
+        unit=plan.unit,
+        assignee=assignee,
+        allowed_actions=list(plan.actions),
+        started_at=now,
+        due_at=clock.add_hours(now, plan.allotted_hours) if plan.allotted_hours else None,
+    )
+    dossier.current_step = step
+    return step
+
+
+def _one_stop_step(dossier: Dossier, name: str, now: dt.datetime, staff: Staff | None) -> DossierStep:
+    plan = process.StepPlan(
+        0, name, Role.ONE_STOP_OFFICER, dossier.receiving_agency, None, Decimal(0), (StepAction.FORWARD,)
+    )
+    return _start_step(dossier, plan, now, staff)
+
+
+def _step_name(dossier: Dossier) -> str:
+    return dossier.current_step.name if dossier.current_step is not None else ""
+
+
+def _record(
+    dossier: Dossier,
+    actor: Any,
+    action: Action,
+    before: str,
+    acting_step: str,
+    comment: str = "",
+    now: dt.datetime | None = None,
+    **data: Any,
+) -> None:
+    """Audit and outbox events of an action; `step` is the step at which it was taken (the new one at reception)."""
+    step = acting_step or _step_name(dossier)
+    audit.record(
+        stream=stream(dossier),
+        actor=actor,
+        action=action.value,
+        from_status=before,
+        to_status=dossier.status,
+        step=step,
+        comment=comment,
+        data=data,
+        at=now,
+    )
+    outbox.emit(
+        f"dossier.{action.value}",
+        subject=dossier.code,
+        payload={"code": dossier.code, "status": dossier.status, "from": before, **data},
+    )
+
+
+def _period_due(dossier: Dossier, start: dt.datetime) -> dt.datetime:
+    version = dossier.procedure_version
+    value = version.local_time_value or version.processing_time_value
+    unit = version.local_time_unit if version.local_time_value else version.processing_time_unit
+    hours = catalog_services.period_in_working_hours(value, unit)
+    if unit != "calendar_days" and hours <= SAME_DAY_LIMIT_HOURS:
+        return clock.same_day_due(start)
+    return clock.add(start, value, unit)
+
+
+@transaction.atomic
+def dossier_receive(
+    *, dossier: Dossier, actor: Any, expected_revision: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Tiếp nhận: the dossier is complete; the clock starts and the appointment is set (form 01)."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    staff = _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    before = dossier.status
+    require_transition(before, Action.RECEIVE)
+    dossier.status = Status.RECEIVED
+    dossier.received_at = now
+    dossier.due_at = _period_due(dossier, clock.effective_start(now))
+    dossier.original_due_at = dossier.due_at
+    _one_stop_step(dossier, _("Tiếp nhận hồ sơ"), now, staff)
+    _save(dossier, "status", "received_at", "due_at", "original_due_at", "current_step")
+    _record(dossier, actor, Action.RECEIVE, before, acting, now=now, due_at=dossier.due_at.isoformat())
+    return dossier
+
+
+@transaction.atomic
+def dossier_reject(
+    *, dossier: Dossier, actor: Any, reason: str, expected_revision: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Từ chối tiếp nhận (form 03)."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    _need_text(reason, "reason")
+    before = dossier.status
+    require_transition(before, Action.REJECT)
+    dossier.status = Status.REJECTED
+    dossier.finished_at = now
+    dossier.outcome_reason = reason
+    _save(dossier, "status", "finished_at", "outcome_reason")
+    _record(dossier, actor, Action.REJECT, before, acting, comment=reason, now=now)
+    return dossier
+
+
+def _need_text(value: str, name: str) -> None:
+    if not value or not value.strip():
+        raise InvalidInput(
+            detail=_("Thiếu thông tin bắt buộc."), errors=[FieldError(name, _("Trường này là bắt buộc."))]
+        )
+
+
+def _pause(dossier: Dossier, now: dt.datetime) -> None:
+    dossier.status_before_pause = dossier.status
+    dossier.paused_at = now
+
+
+def _resume(dossier: Dossier, now: dt.datetime) -> int:
+    """Restart the clock: the due instants move back by the working time of the pause."""
+    if dossier.paused_at is None:
+        return 0
+    paused = clock.between(dossier.paused_at, now)
+    minutes = int(paused.total_seconds() // 60)
+    if dossier.due_at is not None and minutes:
+        dossier.due_at = clock.add_hours(dossier.due_at, Decimal(minutes) / 60)
+    if dossier.original_due_at is not None and minutes:
+        dossier.original_due_at = clock.add_hours(dossier.original_due_at, Decimal(minutes) / 60)
+    step = dossier.current_step
+    if step is not None and step.due_at is not None and minutes:
+        step.due_at = clock.add_hours(step.due_at, Decimal(minutes) / 60)
+        step.save(update_fields=["due_at"])
+    dossier.paused_minutes += minutes
+    dossier.paused_at = None
+    dossier.status = dossier.status_before_pause or Status.PROCESSING
+    dossier.status_before_pause = ""
+    return minutes
+
+
+def _current_step_actor(dossier: Dossier, actor: Any, action: str) -> Staff:
+    """The staff member who may act on the current step: its assignee, or (unassigned) a holder of its role."""
+    staff = _staff(actor)
+    step = dossier.current_step
+    if staff is None or step is None:
+        raise PermissionDenied(action)
+    if step.state != DossierStep.State.ACTIVE:
+        raise Conflict(_("Bước xử lý đã kết thúc."))
+    if step.assignee_id is not None:
+        if step.assignee_id == staff.pk:
+            return staff
+        if staff.agency_id == step.agency_id and access.can(actor, access.Permission.VIEW_AGENCY_DATA, step.agency):
+            raise Conflict(_("Hồ sơ đang do cán bộ khác xử lý ở bước này."))
+        raise PermissionDenied(action)
+    if (
+        staff.agency_id == step.agency_id
+        and step.role in staff.role_set
+        and (step.unit_id is None or step.unit_id == staff.unit_id)
+    ):
+        return staff
+    raise PermissionDenied(action)
+
+
+def _check_step_allows(dossier: Dossier, action: str) -> None:
+    step = dossier.current_step
+    if step is not None and step.role != Role.ONE_STOP_OFFICER and action not in step.allowed_actions:
+        raise Conflict(_("Bước xử lý hiện tại không cho phép thao tác này."))
+
+
+@transaction.atomic
+def dossier_request_supplement(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    reason: str,
+    components: Sequence[str],
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Yêu cầu bổ sung (form 02): the clock stops until the applicant supplements."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _need_text(reason, "reason")
+    before = dossier.status
+    require_transition(before, Action.REQUEST_SUPPLEMENT)
+    if before == Status.SUBMITTED:
+        _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    else:
+        _current_step_actor(dossier, actor, Action.REQUEST_SUPPLEMENT)
+        _check_step_allows(dossier, StepAction.REQUEST_SUPPLEMENT)
+    known = set(dossier.procedure_version.components.values_list("code", flat=True))
+    unknown = [c for c in components if c not in known]
+    if unknown:
+        raise InvalidInput(
+            detail=_("Thành phần không thuộc thủ tục."), errors=[FieldError("components", ", ".join(unknown))]
+        )
+    _pause(dossier, now)
+    dossier.status = Status.AWAITING_SUPPLEMENT
+    dossier.supplement_count += 1
+    if before != Status.SUBMITTED:
+        dossier.supplement_during_processing += 1
+    _save(dossier, "status", "status_before_pause", "paused_at", "supplement_count", "supplement_during_processing")
+    counts_against = dossier.supplement_during_processing > 1
+    _record(
+        dossier,
+        actor,
+        Action.REQUEST_SUPPLEMENT,
+        before,
+        acting,
+        comment=reason,
+        now=now,
+        components=list(components),
+        counts_against_agency=counts_against,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_supplement(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    documents: Sequence[DocumentData],
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Bổ sung: the applicant (or the one-stop officer for them) provides documents; the clock resumes."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    if not _is_owner(actor, dossier):
+        _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    before = dossier.status
+    require_transition(before, Action.SUPPLEMENT)
+    if not documents:
+        raise InvalidInput(
+            detail=_("Chưa có giấy tờ bổ sung."), errors=[FieldError("documents", _("Đính kèm ít nhất một giấy tờ."))]
+        )
+    components = {c.code: c.name for c in dossier.procedure_version.components.all()}
+    errors = []
+    pairs = []
+    for index, doc in enumerate(documents):
+        upload = Upload.objects.select_for_update().filter(pk=doc.upload_id, used_by__isnull=True).first()
+        if doc.component not in components:
+            errors.append(FieldError(f"documents[{index}].component", _("Thành phần hồ sơ không thuộc thủ tục.")))
+        elif upload is None or (upload.owner_id is not None and upload.owner_id != getattr(actor, "pk", None)):
+            errors.append(FieldError(f"documents[{index}].file", _("Không tìm thấy tệp đã tải lên.")))
+        else:
+            pairs.append((doc, upload))
+    if errors:
+        raise InvalidInput(detail=_("Giấy tờ bổ sung chưa hợp lệ."), errors=errors)
+    for doc, upload in pairs:
+        _attach(dossier, doc, upload, components[doc.component], actor, round_number=dossier.supplement_count)
+    minutes = _resume(dossier, now)
+    _save(dossier, "status", "status_before_pause", "paused_at", "paused_minutes", "due_at", "original_due_at")
+    _record(dossier, actor, Action.SUPPLEMENT, before, acting, now=now, paused_minutes=minutes)
+    return dossier
+
+
+@transaction.atomic
+def dossier_forward(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    assignee: Staff | None = None,
+    comment: str = "",
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Chuyển: from reception to the first processing step, or to the next step of the process."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    before = dossier.status
+    require_transition(before, Action.FORWARD)
+    plan = process.plan_for(dossier.procedure_version, dossier.competent_agency)
+    if before == Status.RECEIVED:
+        _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+        next_position = 1
+    else:
+        _current_step_actor(dossier, actor, Action.FORWARD)
+        _check_step_allows(dossier, StepAction.FORWARD)
+        assert dossier.current_step is not None
+        next_position = dossier.current_step.position + 1
+    if next_position > len(plan):
+        raise Conflict(_("Đây là bước cuối của quy trình: hãy phê duyệt."))
+    target = plan[next_position - 1]
+    if assignee is not None and assignee not in process.candidates(
+        agency=target.agency, role=target.role, unit=target.unit
+    ):
+        raise InvalidInput(
+            detail=_("Người nhận không phù hợp với bước tiếp theo."),
+            errors=[FieldError("assignee", _("Cán bộ không có vai trò của bước này."))],
+        )
+    _finish_step(dossier.current_step, now)
+    step = _start_step(dossier, target, now, assignee)
+    dossier.status = Status.PROCESSING
+    _save(dossier, "status", "current_step")
+    _record(
+        dossier,
+        actor,
+        Action.FORWARD,
+        before,
+        acting,
+        comment=comment,
+        now=now,
+        to_step=step.name,
+        assignee=step.assignee.user.get_username() if step.assignee else None,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_send_back(
+    *, dossier: Dossier, actor: Any, comment: str, expected_revision: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Trả lại: the dossier goes back to the previous step (to whoever handled it there)."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _need_text(comment, "comment")
+    before = dossier.status
+    require_transition(before, Action.SEND_BACK)
+    _current_step_actor(dossier, actor, Action.SEND_BACK)
+    _check_step_allows(dossier, StepAction.SEND_BACK)
+    current = dossier.current_step
+    assert current is not None
+    if current.position <= 1:
+        raise Conflict(_("Bước đầu tiên không thể trả lại."))
+    plan = process.plan_for(dossier.procedure_version, dossier.competent_agency)
+    previous = dossier.steps.filter(position=current.position - 1).order_by("-sequence").first()
+    _finish_step(current, now, DossierStep.State.SENT_BACK)
+    _start_step(dossier, plan[current.position - 2], now, previous.assignee if previous else None)
+    _save(dossier, "current_step")
+    _record(dossier, actor, Action.SEND_BACK, before, acting, comment=comment, now=now)
+    return dossier
+
+
+@transaction.atomic
+def dossier_assign(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    assignee: Staff,
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Phân công: the head of the step's unit (or the agency leader) gives the current step to someone."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    before = dossier.status
+    require_transition(before, Action.ASSIGN)
+    step = dossier.current_step
+    if step is None:
+        raise Conflict(_("Hồ sơ chưa có bước xử lý."))
+    _require(actor, access.Permission.ASSIGN_DOSSIER, step.agency)
+    if assignee not in process.candidates(agency=step.agency, role=step.role, unit=step.unit):
+        raise InvalidInput(
+            detail=_("Cán bộ không có vai trò của bước này."),
+            errors=[FieldError("assignee", _("Cán bộ không phù hợp."))],
+        )
+    step.assignee = assignee
+    step.save(update_fields=["assignee"])
+    _save(dossier, "current_step")
+    _record(dossier, actor, Action.ASSIGN, before, acting, now=now, assignee=assignee.user.get_username())
+    return dossier
+
+
+@transaction.atomic
+def dossier_request_payment(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    amount: int,
+    reason: str,
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Thông báo nghĩa vụ tài chính: processing waits (clock stopped) until payment is confirmed."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _need_text(reason, "reason")
+    if amount <= 0:
+        raise InvalidInput(
+            detail=_("Số tiền không hợp lệ."), errors=[FieldError("amount", _("Số tiền phải lớn hơn 0."))]
+        )
+    before = dossier.status
+    require_transition(before, Action.REQUEST_PAYMENT)
+    if before == Status.RECEIVED:
+        _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    else:
+        _current_step_actor(dossier, actor, Action.REQUEST_PAYMENT)
+        _check_step_allows(dossier, StepAction.REQUEST_PAYMENT)
+    DossierFee.objects.create(dossier=dossier, name=reason, kind="phi", amount=amount, collected_at="obligation")
+    _pause(dossier, now)
+    dossier.status = Status.AWAITING_PAYMENT
+    _save(dossier, "status", "status_before_pause", "paused_at")
+    _record(dossier, actor, Action.REQUEST_PAYMENT, before, acting, comment=reason, now=now, amount=amount)
+    return dossier
+
+
+@transaction.atomic
+def dossier_confirm_payment(
+    *, dossier: Dossier, actor: Any, expected_revision: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Xác nhận đã nộp: unpaid fee lines are marked paid and processing resumes."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    before = dossier.status
+    require_transition(before, Action.CONFIRM_PAYMENT)
+    paid = dossier.fees.filter(paid_at__isnull=True).update(paid_at=now)
+    minutes = _resume(dossier, now)
+    _save(dossier, "status", "status_before_pause", "paused_at", "paused_minutes", "due_at", "original_due_at")
+    _record(dossier, actor, Action.CONFIRM_PAYMENT, before, acting, now=now, fee_lines=paid, paused_minutes=minutes)
+    return dossier
+
+
+def _classify(dossier: Dossier, finished: dt.datetime) -> str:
+    """Early / on time / late against the pause-adjusted due instant.
+
+    An extension (apology letter) gives the applicant a new appointment but does not excuse the delay:
+    timeliness is judged against the original due instant (moved only by paused time). More than one
+    supplement request during processing counts as late (national index rule). "Early" means finished at
+    least one working day (8 working hours) before the due instant.
+    """
+    due = dossier.original_due_at or dossier.due_at
+    if due is None:
+        return Timeliness.ON_TIME
+    if dossier.supplement_during_processing > 1 or finished > due:
+        return Timeliness.LATE
+    if clock.between(finished, due) >= dt.timedelta(hours=8):
+        return Timeliness.EARLY
+    return Timeliness.ON_TIME
+
+
+@transaction.atomic
+def dossier_approve(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    outcome: str,
+    comment: str = "",
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Phê duyệt: the leader decides (granted or refused); processing ends and timeliness is fixed."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    before = dossier.status
+    require_transition(before, Action.APPROVE)
+    if outcome not in Outcome.values:
+        raise InvalidInput(
+            detail=_("Kết quả không hợp lệ."), errors=[FieldError("outcome", _("Chọn giải quyết hoặc từ chối."))]
+        )
+    if outcome == Outcome.REFUSED:
+        _need_text(comment, "comment")
+    _require(actor, access.Permission.APPROVE_DOSSIER, dossier.competent_agency)
+    _current_step_actor(dossier, actor, Action.APPROVE)
+    _check_step_allows(dossier, StepAction.APPROVE)
+    _finish_step(dossier.current_step, now)
+    dossier.status = Status.PROCESSED
+    dossier.outcome = outcome
+    dossier.outcome_reason = comment if outcome == Outcome.REFUSED else ""
+    dossier.finished_at = now
+    dossier.timeliness = _classify(dossier, now)
+    _one_stop_step(dossier, _("Trả kết quả"), now, None)
+    _save(dossier, "status", "outcome", "outcome_reason", "finished_at", "timeliness", "current_step")
+    _record(
+        dossier,
+        actor,
+        Action.APPROVE,
+        before,
+        acting,
+        comment=comment,
+        now=now,
+        outcome=outcome,
+        timeliness=dossier.timeliness,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_extend(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    new_due_at: dt.datetime,
+    reason: str,
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Xin lỗi và hẹn lại (form 04): once per dossier, before the due instant, to a later instant."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _need_text(reason, "reason")
+    before = dossier.status
+    require_transition(before, Action.EXTEND)
+    # the apology letter (form 04) is issued by the competent agency under its leader's signature
+    _require(actor, access.Permission.APPROVE_DOSSIER, dossier.competent_agency)
+    if dossier.extended_at is not None:
+        raise Conflict(_("Hồ sơ đã được gia hạn một lần."))
+    if dossier.due_at is None or now >= dossier.due_at:
+        raise Conflict(_("Chỉ gia hạn trước thời hạn trả kết quả."))
+    if timezone.is_naive(new_due_at):
+        raise InvalidInput(
+            detail=_("Thời hạn mới không hợp lệ."), errors=[FieldError("new_due_at", _("Thiếu múi giờ."))]
+        )
+    if new_due_at <= dossier.due_at:
+        raise InvalidInput(
+            detail=_("Thời hạn mới phải sau thời hạn cũ."),
+            errors=[FieldError("new_due_at", _("Phải sau thời hạn hiện tại."))],
+        )
+    old_due = dossier.due_at
+    dossier.due_at = new_due_at
+    dossier.extended_at = now
+    dossier.extension_reason = reason
+    _save(dossier, "due_at", "extended_at", "extension_reason")
+    _record(
+        dossier,
+        actor,
+        Action.EXTEND,
+        before,
+        acting,
+        comment=reason,
+        now=now,
+        old_due_at=old_due.isoformat(),
+        new_due_at=new_due_at.isoformat(),
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_stop(
+    *, dossier: Dossier, actor: Any, reason: str, expected_revision: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Dừng xử lý: the competent agency's leader stops processing, with a reason."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _need_text(reason, "reason")
+    before = dossier.status
+    require_transition(before, Action.STOP)
+    _require(actor, access.Permission.APPROVE_DOSSIER, dossier.competent_agency)
+    _finish_step(dossier.current_step, now, DossierStep.State.CANCELLED)
+    dossier.status = Status.STOPPED
+    dossier.finished_at = now
+    dossier.paused_at = None
+    dossier.outcome_reason = reason
+    dossier.current_step = None
+    _save(dossier, "status", "finished_at", "paused_at", "outcome_reason", "current_step")
+    _record(dossier, actor, Action.STOP, before, acting, comment=reason, now=now)
+    return dossier
+
+
+@transaction.atomic
+def dossier_withdraw(
+    *, dossier: Dossier, actor: Any, reason: str, expected_revision: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Rút hồ sơ: by the applicant (owner), or by the one-stop officer on the applicant's written request."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _need_text(reason, "reason")
+    if not _is_owner(actor, dossier):
+        _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    before = dossier.status
+    require_transition(before, Action.WITHDRAW)
+    _finish_step(dossier.current_step, now, DossierStep.State.CANCELLED)
+    dossier.status = Status.WITHDRAWN
+    dossier.finished_at = now
+    dossier.paused_at = None
+    dossier.outcome_reason = reason
+    dossier.current_step = None
+    _save(dossier, "status", "finished_at", "paused_at", "outcome_reason", "current_step")
+    _record(dossier, actor, Action.WITHDRAW, before, acting, comment=reason, now=now)
+    return dossier
+
+
+@transaction.atomic
+def dossier_return_result(
+    *, dossier: Dossier, actor: Any, expected_revision: int | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Trả kết quả: at the counter (or handed to the post / sent online) by the one-stop officer."""
+    now = at or timezone.now()
+    dossier = _lock(dossier, expected_revision)
+    acting = _step_name(dossier)
+    _require(actor, access.Permission.RETURN_RESULT, dossier.receiving_agency)
+    before = dossier.status
+    require_transition(before, Action.RETURN_RESULT)
+    _finish_step(dossier.current_step, now)
+    dossier.status = Status.RETURNED
+    dossier.returned_at = now
+    dossier.current_step = None
+    _save(dossier, "status", "returned_at", "current_step")
+    _record(dossier, actor, Action.RETURN_RESULT, before, acting, now=now, delivery=dossier.delivery_method)
+    return dossier
+
+
+def flag_overdue_online_receptions(*, now: dt.datetime | None = None) -> list[str]:
+    """Online dossiers not received or sent back within 8 working hours (codes); shown in the inbox."""
+    moment = now or timezone.now()
+    return list(
+        Dossier.objects.filter(status=Status.SUBMITTED, channel=Channel.ONLINE, reception_due_at__lt=moment)
+        .order_by("reception_due_at")
+        .values_list("code", flat=True)
+    )
