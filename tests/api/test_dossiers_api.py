@@ -507,6 +507,7 @@ def test_citizen_submits_online(client: Client, tokens: Tokens, world: World, wa
     assert (dossier.applicant_ward_id, dossier.applicant_address) == (ward.pk, ADDRESS_LINE)
     assert dossier.form_data == {"muc_dich": "Bổ sung hồ sơ xin việc"}
     assert dossier.reception_due_at == at("2026-03-03 09:00")  # 8 working hours to receive it
+    assert (body["reception_due_at"], body["reception_overdue"]) == ("2026-03-03T09:00:00+07:00", False)
     assert sorted(dossier.documents.values_list("component_code", flat=True)) == ["TP1", "TP2"]
     assert set(Upload.objects.values_list("used_by", flat=True)) == {dossier.pk}
     assert [e.action for e in audit.AuditEvent.objects.filter(stream=f"dossier:{dossier.pk}")] == ["submit"]

@@ -96,7 +96,7 @@ def test_refused_on_an_empty_database_writes_nothing(settings):
 
 def test_report(demo):
     assert demo.agencies == 19
-    assert demo.staff == 7
+    assert demo.staff == 9
     assert len(demo.procedures.created) >= 40
     assert len(demo.procedures.created) == Procedure.objects.count()
     assert (demo.procedures.updated, demo.procedures.unchanged) == ([], [])
@@ -203,13 +203,16 @@ EXPECTED_ACCOUNTS = {
     "truongphong": ("division_head", "000.00.05.H21"),
     "lanhdao": ("agency_leader", "000.00.05.H21"),
     "xa.tiepnhan": ("one_stop_officer", "000.10.31.H21"),
+    "xa.chuyenvien": ("specialist", "000.10.30.H21"),
+    "xa.lanhdao": ("agency_leader", "000.10.30.H21"),
     "baocao": ("monitor", "000.00.00.H21"),
 }
 
 
-def test_the_nine_accounts_and_their_password(demo):
+def test_the_demo_accounts_and_their_password(demo):
     user_model = get_user_model()
-    usernames = ["quantri", "tiepnhan", "chuyenvien", "truongphong", "lanhdao", "xa.tiepnhan", "baocao"]
+    usernames = ["quantri", "tiepnhan", "chuyenvien", "truongphong", "lanhdao", "xa.tiepnhan"]
+    usernames += ["xa.chuyenvien", "xa.lanhdao", "baocao"]
     usernames += ["congdan1", "congdan2"]
     assert [spec.username for spec in ACCOUNTS] == usernames
     assert DEMO_PASSWORD == "MotCua@2026"
@@ -289,7 +292,7 @@ def test_loading_twice_leaves_identical_data(demo, debug):
     call_command("load_demo", stdout=out)
 
     published = Procedure.objects.count()
-    assert out.getvalue() == f"demo: 19 agencies, 7 staff; procedures 0 created, 0 updated, {published} unchanged\n"
+    assert out.getvalue() == f"demo: 19 agencies, 9 staff; procedures 0 created, 0 updated, {published} unchanged\n"
     assert snapshot() == before
     assert passwords() == passwords_before
 

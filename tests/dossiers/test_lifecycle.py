@@ -93,6 +93,10 @@ def test_online_path_and_the_eight_hour_reception_clock(world: World) -> None:
 
     assert services.flag_overdue_online_receptions(now=at("2026-03-09 15:59")) == []
     assert services.flag_overdue_online_receptions(now=at("2026-03-09 16:01")) == [dossier.code]
+    assert (dossier.reception_overdue(at("2026-03-09 15:59")), dossier.reception_overdue(at("2026-03-09 16:01"))) == (
+        False,
+        True,
+    )
 
     services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-09 16:30"))
     dossier = _reload(dossier)

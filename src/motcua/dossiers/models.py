@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -218,6 +220,10 @@ class Dossier(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def reception_overdue(self, now: dt.datetime) -> bool:
+        """An online dossier neither received nor sent back within its 8 working hours."""
+        return self.status == Status.SUBMITTED and self.reception_due_at is not None and self.reception_due_at < now
 
 
 class Document(models.Model):

@@ -69,6 +69,8 @@ def dossier_out(dossier: Dossier) -> dict[str, Any]:
         "amount_due": sum(f.amount for f in fees if f.paid_at is None),
         "outcome": dossier.outcome or None,
         "revision": dossier.revision,
+        "reception_due_at": _iso(dossier.reception_due_at),
+        "reception_overdue": dossier.reception_overdue(timezone.now()),
     }
 
 
@@ -120,6 +122,8 @@ class DossierOut(Schema):
     amount_due: int
     outcome: str | None
     revision: int
+    reception_due_at: str | None
+    reception_overdue: bool
 
 
 class DossierPage(Schema):
