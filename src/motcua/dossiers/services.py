@@ -852,6 +852,17 @@ def dossier_extend(
     return dossier
 
 
+def _close(dossier: Dossier, status: Status, reason: str, now: dt.datetime) -> None:
+    """End a dossier before its result (stopped, withdrawn): the open step is cancelled, the clock stops."""
+    _finish_step(dossier.current_step, now, DossierStep.State.CANCELLED)
+    dossier.status = status
+    dossier.finished_at = now
+    dossier.paused_at = None
+    dossier.outcome_reason = reason
+    dossier.current_step = None
+    _save(dossier, "status", "finished_at", "paused_at", "outcome_reason", "current_step")
+
+
 @transaction.atomic
 def dossier_stop(
     *, dossier: Dossier, actor: Any, reason: str, expected_revision: int | None = None, at: dt.datetime | None = None
@@ -864,13 +875,7 @@ def dossier_stop(
     before = dossier.status
     require_transition(before, Action.STOP)
     _require(actor, access.Permission.APPROVE_DOSSIER, dossier.competent_agency)
-    _finish_step(dossier.current_step, now, DossierStep.State.CANCELLED)
-    dossier.status = Status.STOPPED
-    dossier.finished_at = now
-    dossier.paused_at = None
-    dossier.outcome_reason = reason
-    dossier.current_step = None
-    _save(dossier, "status", "finished_at", "paused_at", "outcome_reason", "current_step")
+    _close(dossier, Status.STOPPED, reason, now)
     _record(dossier, actor, Action.STOP, before, acting, comment=reason, now=now)
     return dossier
 
@@ -888,13 +893,7 @@ def dossier_withdraw(
         _require(actor, access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
     before = dossier.status
     require_transition(before, Action.WITHDRAW)
-    _finish_step(dossier.current_step, now, DossierStep.State.CANCELLED)
-    dossier.status = Status.WITHDRAWN
-    dossier.finished_at = now
-    dossier.paused_at = None
-    dossier.outcome_reason = reason
-    dossier.current_step = None
-    _save(dossier, "status", "finished_at", "paused_at", "outcome_reason", "current_step")
+    _close(dossier, Status.WITHDRAWN, reason, now)
     _record(dossier, actor, Action.WITHDRAW, before, acting, comment=reason, now=now)
     return dossier
 
