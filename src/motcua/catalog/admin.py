@@ -20,21 +20,11 @@ def _can_manage(request: HttpRequest) -> bool:
     return bool(request.user.is_superuser or access.can(request.user, access.Permission.MANAGE_CATALOG))
 
 
-class CatalogPermissionMixin:
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _can_manage(request)
+class CatalogPermissionMixin(access.PermissionAdminMixin):
+    """Catalogue administrators; nothing is deleted (procedures are withdrawn, versions superseded)."""
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _can_manage(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return _can_manage(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _can_manage(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    permission = access.Permission.MANAGE_CATALOG
+    allow_delete = False
 
 
 @admin.register(Field)

@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.calendars import CalendarDay, OfficeHours, province_choices
@@ -29,27 +28,10 @@ WEEKDAY_CHOICES = [
 _PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 
-def _can_manage(request: HttpRequest) -> bool:
-    return bool(request.user.is_superuser or access.can(request.user, access.Permission.MANAGE_AGENCIES))
-
-
-class CalendarPermissionMixin:
+class CalendarPermissionMixin(access.PermissionAdminMixin):
     """The province administrator (and superusers) manage the calendar."""
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _can_manage(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _can_manage(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return _can_manage(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _can_manage(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _can_manage(request)
+    permission = access.Permission.MANAGE_AGENCIES
 
 
 class CalendarDayForm(forms.ModelForm):

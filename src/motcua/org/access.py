@@ -124,3 +124,28 @@ def require(user: Any, permission: Permission, agency: Agency | None = None) -> 
     """Raise PermissionDenied unless `can(user, permission, agency)`."""
     if not can(user, permission, agency):
         raise PermissionDenied(permission.value)
+
+
+class PermissionAdminMixin:
+    """Admin pages open to holders of `permission` anywhere (and superusers); deletion only if allowed."""
+
+    permission: Permission = Permission.MANAGE_AGENCIES
+    allow_delete = True
+
+    def _granted(self, request: Any) -> bool:
+        return bool(request.user.is_superuser or can(request.user, self.permission))
+
+    def has_module_permission(self, request: Any) -> bool:
+        return self._granted(request)
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return self._granted(request)
+
+    def has_add_permission(self, request: Any, *args: Any) -> bool:
+        return self._granted(request)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return self._granted(request)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return self.allow_delete and self._granted(request)
