@@ -28,9 +28,13 @@ run: venv messages
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
 	@echo
-	@echo "motcua is running at http://$(HOST):$(PORT)/  (back office admin: http://$(HOST):$(PORT)/quan-tri/)"
+	@echo "motcua is running at http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/can-bo/, admin: http://$(HOST):$(PORT)/quan-tri/)"
 	@$(RUN_ENV) $(BIN)/python manage.py demo_accounts
 	@echo
+	@echo "worker and beat: log in var/worker.log, pid in var/worker.pid (stopped with the server)"
+	$(RUN_ENV) $(BIN)/celery -A motcua worker --beat --loglevel=INFO --concurrency=1 >var/worker.log 2>&1 & \
+	worker=$$!; echo $$worker >var/worker.pid; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; rm -f var/worker.pid' EXIT INT TERM; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: venv

@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and print its figures (copied into docs/performance.md).
 
 `BENCH=working_time make bench` runs only the named benchmarks (comma-separated: catalog_search,
-working_time).
+official_forms, working_time).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCHMARKS = ("catalog_search", "working_time")
+BENCHMARKS = ("catalog_search", "official_forms", "working_time")
 
 
 def main() -> None:
@@ -32,6 +32,10 @@ def main() -> None:
         from bench import catalog_search
 
         catalog_search.run(sizes=[int(n) for n in os.environ.get("BENCH_CATALOG_SIZES", "1000,5000").split(",")])
+    if "official_forms" in selected:
+        from bench import official_forms
+
+        official_forms.run(repeat=int(os.environ.get("BENCH_FORMS_REPEAT", "30")))
     if "working_time" in selected:
         from bench import working_time
 

@@ -63,7 +63,10 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.api",
     "motcua.portal",
+    "motcua.backoffice",
     "motcua.demo",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -138,6 +142,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/dang-nhap/"
 
+# Staff sign-in (back office): lockout and the optional second factor (TOTP through django-otp).
+MOTCUA_LOGIN_MAX_FAILURES = int(os.environ.get("MOTCUA_LOGIN_MAX_FAILURES", "5"))
+MOTCUA_LOGIN_LOCK_MINUTES = int(os.environ.get("MOTCUA_LOGIN_LOCK_MINUTES", "15"))
+# When on, administrators (superusers, province and agency administrators) must use a TOTP app.
+MOTCUA_ADMIN_2FA_REQUIRED = env_bool("MOTCUA_ADMIN_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "motcua")
+
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -167,6 +178,7 @@ DOSSIER_CODE_PATTERN = os.environ.get("DOSSIER_CODE_PATTERN", "{agency}-{date:%y
 
 # The province this installation serves (code from vietnam-provinces), used by the demo and calendars.
 MOTCUA_PROVINCE_CODE = os.environ.get("MOTCUA_PROVINCE_CODE", "52")
+MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -187,4 +199,60 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # the PDF engine reports every rendering step at INFO
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
+
+# --- Background jobs (Celery) and deadline alerts; every variable is in docs/configuration.md ----------------
+# Broker: CELERY_BROKER_URL, else REDIS_URL, else kombu's filesystem transport under var/celery/ (the embedded
+# set-up of `make run`: a worker and beat that need no broker server). Results are never stored.
+_CELERY_DIR = VAR_DIR / "celery"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # producers write to and the worker reads from the same folder
+        "data_folder_in": str(_CELERY_DIR / "queue"),
+        "data_folder_out": str(_CELERY_DIR / "queue"),
+        "control_folder": str(_CELERY_DIR / "control"),
+        "processed_folder": str(_CELERY_DIR / "processed"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "control", "processed"):
+        try:  # noqa: SIM105  cheap; on a read-only installation the worker reports the missing folder instead
+            (_CELERY_DIR / _folder).mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep the LOGGING above
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # `expires`: a run the worker could not start in time is dropped; the next one does the same work
+    "relay-outbox": {"task": "motcua.core.tasks.relay_outbox", "schedule": 10.0, "options": {"expires": 10}},
+    "sweep-deadlines": {
+        "task": "motcua.dossiers.tasks.sweep_deadlines",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 5 * 60},
+    },
+    "flag-reception-overdue": {
+        "task": "motcua.dossiers.tasks.flag_reception_overdue",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 15 * 60},
+    },
+    "flag-apology-needed": {
+        "task": "motcua.dossiers.tasks.flag_apology_needed",
+        "schedule": 30 * 60.0,
+        "options": {"expires": 30 * 60},
+    },
+}
+# Outbox: failed deliveries are retried with exponential back-off, then the event is dead (replay in the admin).
+MOTCUA_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "8"))
+# Working hours before a step's due instant at which its assignee and unit head are warned.
+try:
+    MOTCUA_DEADLINE_LEAD_HOURS = float(os.environ.get("MOTCUA_DEADLINE_LEAD_HOURS", "4"))
+except ValueError as _error:
+    raise ImproperlyConfigured("MOTCUA_DEADLINE_LEAD_HOURS must be a number of working hours, e.g. 4") from _error

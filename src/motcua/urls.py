@@ -12,6 +12,7 @@ from motcua.api.urls import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("quan-tri/", admin.site.urls),
+    path("can-bo/", include("motcua.backoffice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("motcua.portal.urls")),
 ]

@@ -1,6 +1,7 @@
-"""Admin for the working calendar: days off and working days added, office hours of a year.
+"""Admin for the working calendar (days off and working days added, office hours of a year) and the outbox.
 
-Changes apply at once (see `motcua.core.calendars.calendar_for`). Province administrators manage them.
+Calendar changes apply at once (see `motcua.core.calendars.calendar_for`). Province administrators manage
+them. The outbox is read-only: its dead events can be put back in the queue ("Gửi lại").
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from motcua.core import outbox
 from motcua.core.calendars import CalendarDay, OfficeHours, province_choices
+from motcua.core.outbox import OutboxEvent
 from motcua.org import access
 
 WEEKDAY_CHOICES = [
@@ -117,3 +123,55 @@ class OfficeHoursAdmin(CalendarPermissionMixin, admin.ModelAdmin):
     def weekdays_display(self, obj: OfficeHours) -> str:
         names = dict(WEEKDAY_CHOICES)
         return ", ".join(str(names[day]) for day in obj.weekdays if day in names)
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(access.PermissionAdminMixin, admin.ModelAdmin):
+    """Events waiting, delivered or dead; superusers and province administrators only; nothing is edited."""
+
+    permission = access.Permission.MANAGE_AGENCIES
+    allow_delete = False
+    list_display = ["created_at", "state", "topic", "subject", "attempts", "available_at", "error_display"]
+    list_filter = ["state", "topic"]
+    search_fields = ["subject", "=key"]
+    date_hierarchy = "created_at"
+    ordering = ["-pk"]
+    fields = readonly_fields = (
+        "key",
+        "topic",
+        "subject",
+        "payload",
+        "state",
+        "created_at",
+        "available_at",
+        "attempts",
+        "delivered_at",
+        "last_error",
+    )
+    actions = ["replay_dead"]
+
+    def has_add_permission(self, request: Any, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_replay_permission(self, request: Any) -> bool:
+        return self._granted(request)
+
+    @admin.display(description=_("lỗi gần nhất"))
+    def error_display(self, obj: OutboxEvent) -> str:
+        return obj.last_error if len(obj.last_error) <= 120 else obj.last_error[:119] + "…"
+
+    @admin.action(description=_("Gửi lại"), permissions=["replay"])
+    def replay_dead(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
+        count = outbox.replay_dead(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Đã đưa %(count)d sự kiện lỗi vào hàng đợi gửi lại.",
+                "Đã đưa %(count)d sự kiện lỗi vào hàng đợi gửi lại.",
+                count,
+            )
+            % {"count": count},
+        )

@@ -2,6 +2,7 @@
 
 from motcua.core.audit import AuditEvent
 from motcua.core.calendars import CalendarDay, OfficeHours
+from motcua.core.lockout import LoginThrottle
 from motcua.core.outbox import OutboxEvent
 
-__all__ = ["AuditEvent", "CalendarDay", "OfficeHours", "OutboxEvent"]
+__all__ = ["AuditEvent", "CalendarDay", "LoginThrottle", "OfficeHours", "OutboxEvent"]

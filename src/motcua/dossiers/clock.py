@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from motcua.catalog.services import period_in_working_hours
 from motcua.core.calendars import calendar_for
+from motcua.core.workingtime import WorkingCalendar
+
+if TYPE_CHECKING:
+    from motcua.catalog.models import ProcedureVersion
+
+# A period of at most this many working hours is a "same day" procedure (due the same day, or the next
+# working day when received after 15:00).
+SAME_DAY_LIMIT_HOURS = Decimal(4)
 
 
 def effective_start(at: dt.datetime) -> dt.datetime:
@@ -35,3 +45,17 @@ def same_day_due(at: dt.datetime) -> dt.datetime:
 
 def resume_due(due_at: dt.datetime, paused_at: dt.datetime, resumed_at: dt.datetime) -> dt.datetime:
     return calendar_for().resume_due(due_at, paused_at, resumed_at)
+
+
+def period_due(version: ProcedureVersion, start: dt.datetime) -> dt.datetime:
+    """The due instant of `version`'s processing period (local period if set) counted from `start`."""
+    value = version.local_time_value or version.processing_time_value
+    unit = version.local_time_unit if version.local_time_value else version.processing_time_unit
+    if unit != "calendar_days" and period_in_working_hours(value, unit) <= SAME_DAY_LIMIT_HOURS:
+        return same_day_due(start)
+    return add(start, value, unit)
+
+
+def calendar() -> WorkingCalendar:
+    """The calendar itself, for loops over many dossiers (one override check instead of one per call)."""
+    return calendar_for()

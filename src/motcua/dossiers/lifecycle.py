@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from motcua.core.errors import Conflict
 from motcua.dossiers.models import Status
@@ -30,6 +33,26 @@ class Action(StrEnum):
     STOP = "stop"
     WITHDRAW = "withdraw"
     RETURN_RESULT = "return_result"
+
+
+# What people call each action (also the names of the audit events; "submit" is the first event).
+ACTION_LABELS: dict[str, Any] = {
+    "submit": _("Nộp hồ sơ"),
+    Action.RECEIVE: _("Tiếp nhận"),
+    Action.REJECT: _("Từ chối tiếp nhận"),
+    Action.REQUEST_SUPPLEMENT: _("Yêu cầu bổ sung"),
+    Action.SUPPLEMENT: _("Nhận hồ sơ bổ sung"),
+    Action.FORWARD: _("Chuyển xử lý"),
+    Action.SEND_BACK: _("Trả lại bước trước"),
+    Action.ASSIGN: _("Phân công"),
+    Action.REQUEST_PAYMENT: _("Thông báo nghĩa vụ tài chính"),
+    Action.CONFIRM_PAYMENT: _("Xác nhận đã nộp tiền"),
+    Action.APPROVE: _("Phê duyệt"),
+    Action.EXTEND: _("Xin lỗi và hẹn lại"),
+    Action.STOP: _("Dừng xử lý"),
+    Action.WITHDRAW: _("Rút hồ sơ"),
+    Action.RETURN_RESULT: _("Trả kết quả"),
+}
 
 
 @dataclass(frozen=True)

@@ -340,3 +340,53 @@ class DailySequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.day}: {self.last}"
+
+
+class DeadlineAlert(models.Model):
+    """Cảnh báo hạn xử lý: a staff member was told that a step or a dossier is due soon or late.
+
+    Written by the periodic jobs of `motcua.dossiers.deadlines`; unique per dossier, step, kind and recipient,
+    so running a job again never alerts twice.
+    """
+
+    class Kind(models.TextChoices):
+        STEP_DUE_SOON = "step_due_soon", _("Sắp đến hạn")
+        STEP_OVERDUE = "step_overdue", _("Quá hạn bước")
+        DOSSIER_OVERDUE = "dossier_overdue", _("Hồ sơ quá hạn")
+        RECEPTION_OVERDUE = "reception_overdue", _("Quá hạn tiếp nhận trực tuyến")
+        APOLOGY_NEEDED = "apology_needed", _("Cần xin lỗi, hẹn lại")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="deadline_alerts"
+    )
+    step = models.ForeignKey(
+        DossierStep, verbose_name=_("bước"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("loại cảnh báo"), max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        Staff, verbose_name=_("người nhận"), on_delete=models.CASCADE, related_name="deadline_alerts"
+    )
+    created_at = models.DateTimeField(_("tạo lúc"))
+    due_at = models.DateTimeField(_("thời hạn"))
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cảnh báo hạn xử lý")
+        verbose_name_plural = _("cảnh báo hạn xử lý")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "step", "kind", "recipient"],
+                condition=Q(step__isnull=False),
+                name="deadline_alert_unique_step",
+            ),
+            models.UniqueConstraint(
+                fields=["dossier", "kind", "recipient"],
+                condition=Q(step__isnull=True),
+                name="deadline_alert_unique_dossier",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="deadline_alert_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.kind} → {self.recipient_id}"

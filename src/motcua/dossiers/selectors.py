@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from motcua.core.audit import AuditEvent
 from motcua.core.errors import NotFound
-from motcua.dossiers.models import OPEN_STATUSES, Dossier, DossierStep, Status
+from motcua.dossiers.models import OPEN_STATUSES, DeadlineAlert, Dossier, DossierStep, Status
 from motcua.org import access
 
 
@@ -145,3 +145,22 @@ def public_lookup(*, code: str, id_number: str) -> Dossier:
     if dossier is None:
         raise NotFound("No dossier matches this code and ID number.")
     return dossier
+
+
+def alerts_for(user: Any, *, unread_only: bool = True, limit: int = 50) -> list[DeadlineAlert]:
+    """The deadline alerts of a staff member, newest first (none for citizens and anonymous users)."""
+    staff = access.staff_of(user)
+    if staff is None:
+        return []
+    alerts = DeadlineAlert.objects.filter(recipient=staff).select_related("dossier", "step")
+    if unread_only:
+        alerts = alerts.filter(read_at__isnull=True)
+    return list(alerts.order_by("-created_at", "-pk")[:limit])
+
+
+def alert_count(user: Any) -> int:
+    """How many unread deadline alerts a staff member has."""
+    staff = access.staff_of(user)
+    if staff is None:
+        return 0
+    return DeadlineAlert.objects.filter(recipient=staff, read_at__isnull=True).count()

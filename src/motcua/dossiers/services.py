@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from motcua.catalog import services as catalog_services
-from motcua.catalog.models import OnlineMode, Procedure, StepAction
+from motcua.catalog.models import CopyKind, OnlineMode, Procedure, StepAction
 from motcua.core import audit, outbox
-from motcua.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from motcua.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from motcua.dossiers import clock, process
 from motcua.dossiers.codes import next_dossier_code
-from motcua.dossiers.lifecycle import Action, require_transition
+from motcua.dossiers.lifecycle import TRANSITIONS, Action, allowed_actions, require_transition
 from motcua.dossiers.models import (
     ApplicantKind,
     Channel,
@@ -38,13 +39,13 @@ from motcua.dossiers.models import (
     Timeliness,
     Upload,
 )
+from motcua.dossiers.uploads import upload_create
 from motcua.org import access
 from motcua.org.models import AdministrativeUnit, Agency, ReceptionPoint, Role, Staff
 
 ID_NUMBER_RE = re.compile(r"^\d{12}$")
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 ONLINE_RECEPTION_HOURS = Decimal(8)
-SAME_DAY_LIMIT_HOURS = Decimal(4)
 
 
 @dataclass
@@ -61,8 +62,10 @@ class ApplicantData:
 
 @dataclass
 class DocumentData:
+    """One component provided: a file (`upload_id`), or at the counter a paper copy without a scan (None)."""
+
     component: str
-    upload_id: int
+    upload_id: int | None
     copy_kind: str = "electronic"
     reused: bool = False
 
@@ -177,10 +180,20 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
         errors.append(FieldError("channel", _("Công dân nộp hồ sơ trực tuyến.")))
 
     components = {c.code: c for c in version.components.all()}
-    uploads: list[tuple[DocumentData, Upload]] = []
+    uploads: list[tuple[DocumentData, Upload | None]] = []
     for index, doc in enumerate(data.documents):
         if doc.component not in components:
             errors.append(FieldError(f"documents[{index}].component", _("Thành phần hồ sơ không thuộc thủ tục.")))
+            continue
+        if doc.copy_kind not in CopyKind.values:
+            errors.append(FieldError(f"documents[{index}].copy_kind", _("Loại bản không hợp lệ.")))
+            continue
+        if doc.upload_id is None:
+            # a paper component checked at the counter and not scanned: recorded, with no file
+            if data.channel == Channel.ONLINE or doc.copy_kind == CopyKind.ELECTRONIC:
+                errors.append(FieldError(f"documents[{index}].file", _("Đính kèm tệp của thành phần này.")))
+            else:
+                uploads.append((doc, None))
             continue
         upload = Upload.objects.select_for_update().filter(pk=doc.upload_id, used_by__isnull=True).first()
         if upload is None or (upload.owner_id is not None and upload.owner_id != getattr(actor, "pk", None)):
@@ -250,7 +263,23 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
     return dossier
 
 
-def _attach(dossier: Dossier, doc: DocumentData, upload: Upload, name: str, actor: Any, round_number: int) -> Document:
+def _attach(
+    dossier: Dossier, doc: DocumentData, upload: Upload | None, name: str, actor: Any, round_number: int
+) -> Document:
+    if upload is None:  # paper only
+        return Document.objects.create(
+            dossier=dossier,
+            component_code=doc.component,
+            component_name=name,
+            copy_kind=doc.copy_kind,
+            file="",
+            original_name="",
+            content_type="",
+            size=0,
+            sha256="",
+            supplement_round=round_number,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
     upload.used_by = dossier
     upload.save(update_fields=["used_by"])
     return Document.objects.create(
@@ -267,6 +296,94 @@ def _attach(dossier: Dossier, doc: DocumentData, upload: Upload, name: str, acto
         supplement_round=round_number,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+
+
+class CounterDecision(models.TextChoices):
+    RECEIVE = "receive", _l("Tiếp nhận")
+    REQUEST_SUPPLEMENT = "request_supplement", _l("Yêu cầu bổ sung")
+    REJECT = "reject", _l("Từ chối tiếp nhận")
+
+
+def dossier_counter_reception(
+    *,
+    actor: Any,
+    data: SubmissionData,
+    decision: str,
+    reason: str = "",
+    components: Sequence[str] = (),
+    scans: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Tiếp nhận tại quầy: the officer records the dossier and decides at once, in one transaction.
+
+    Receive (form 01), ask for a supplement (form 02) or refuse (form 03). `scans` maps a component code
+    to an uploaded file (the scan of the paper); it replaces that component's `upload_id`. Nothing is kept
+    when any part fails: no dossier, no code used up, no upload, no stored file.
+    """
+    stored: list[Upload] = []
+    try:
+        return _counter_reception(
+            actor=actor,
+            data=data,
+            decision=decision,
+            reason=reason,
+            components=components,
+            scans=scans or {},
+            stored=stored,
+            at=at,
+        )
+    except BaseException:
+        for upload in stored:  # the rows are rolled back; the files on storage must go too
+            upload.file.delete(save=False)
+        raise
+
+
+@transaction.atomic
+def _counter_reception(
+    *,
+    actor: Any,
+    data: SubmissionData,
+    decision: str,
+    reason: str,
+    components: Sequence[str],
+    scans: Mapping[str, Any],
+    stored: list[Upload],
+    at: dt.datetime | None,
+) -> Dossier:
+    if decision not in CounterDecision.values:
+        raise InvalidInput(detail=_("Chọn cách xử lý hồ sơ."), errors=[FieldError("decision", _("Không hợp lệ."))])
+    if decision != CounterDecision.RECEIVE:
+        _need_text(reason, "reason")
+    if decision == CounterDecision.REQUEST_SUPPLEMENT and not components:
+        raise InvalidInput(
+            detail=_("Chọn thành phần cần bổ sung."),
+            errors=[FieldError("components", _("Chọn ít nhất một thành phần cần bổ sung."))],
+        )
+    if data.channel == Channel.ONLINE:
+        raise InvalidInput(
+            detail=_("Hồ sơ tại quầy nộp trực tiếp hoặc qua bưu chính."),
+            errors=[FieldError("channel", _("Không hợp lệ."))],
+        )
+    staff = _staff(actor)
+    if staff is None or not access.can(actor, access.Permission.RECEIVE_DOSSIER, staff.agency):
+        raise PermissionDenied("receive")
+    for doc in data.documents:
+        scan = scans.get(doc.component)
+        if scan is not None:
+            try:
+                upload = upload_create(owner=actor, file=scan)
+            except DomainError as exc:
+                for error in exc.errors:
+                    error.field = f"scan.{doc.component}"
+                raise
+            stored.append(upload)
+            doc.upload_id = upload.pk
+    dossier = dossier_submit(actor=actor, data=data, at=at)
+    if decision == CounterDecision.RECEIVE:
+        return dossier_receive(dossier=dossier, actor=actor, at=at)
+    if decision == CounterDecision.REQUEST_SUPPLEMENT:
+        return dossier_request_supplement(dossier=dossier, actor=actor, reason=reason, components=components, at=at)
+    return dossier_reject(dossier=dossier, actor=actor, reason=reason, at=at)
 
 
 # ---- actions ------------------------------------------------------------------------------------------
@@ -371,13 +488,7 @@ def _record(
 
 
 def _period_due(dossier: Dossier, start: dt.datetime) -> dt.datetime:
-    version = dossier.procedure_version
-    value = version.local_time_value or version.processing_time_value
-    unit = version.local_time_unit if version.local_time_value else version.processing_time_unit
-    hours = catalog_services.period_in_working_hours(value, unit)
-    if unit != "calendar_days" and hours <= SAME_DAY_LIMIT_HOURS:
-        return clock.same_day_due(start)
-    return clock.add(start, value, unit)
+    return clock.period_due(dossier.procedure_version, start)
 
 
 @transaction.atomic
@@ -555,11 +666,20 @@ def dossier_supplement(
         )
     components = {c.code: c.name for c in dossier.procedure_version.components.all()}
     errors = []
-    pairs = []
+    pairs: list[tuple[DocumentData, Upload | None]] = []
+    at_counter = not _is_owner(actor, dossier)
     for index, doc in enumerate(documents):
-        upload = Upload.objects.select_for_update().filter(pk=doc.upload_id, used_by__isnull=True).first()
+        upload = (
+            Upload.objects.select_for_update().filter(pk=doc.upload_id, used_by__isnull=True).first()
+            if doc.upload_id is not None
+            else None
+        )
         if doc.component not in components:
             errors.append(FieldError(f"documents[{index}].component", _("Thành phần hồ sơ không thuộc thủ tục.")))
+        elif doc.copy_kind not in CopyKind.values:
+            errors.append(FieldError(f"documents[{index}].copy_kind", _("Loại bản không hợp lệ.")))
+        elif doc.upload_id is None and at_counter and doc.copy_kind != CopyKind.ELECTRONIC:
+            pairs.append((doc, None))  # a paper copy handed in at the counter
         elif upload is None or (upload.owner_id is not None and upload.owner_id != getattr(actor, "pk", None)):
             errors.append(FieldError(f"documents[{index}].file", _("Không tìm thấy tệp đã tải lên.")))
         else:
@@ -572,6 +692,43 @@ def dossier_supplement(
     _save(dossier, "status", "status_before_pause", "paused_at", "paused_minutes", "due_at", "original_due_at")
     _record(dossier, actor, Action.SUPPLEMENT, before, acting, now=now, paused_minutes=minutes)
     return dossier
+
+
+def dossier_supplement_at_counter(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    component: str,
+    copy_kind: str,
+    scan: Any = None,
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The applicant hands in the missing component at the counter: paper (copy kind), with or without a scan."""
+    stored: list[Upload] = []
+    try:
+        with transaction.atomic():
+            upload_id = None
+            if scan is not None:
+                try:
+                    upload = upload_create(owner=actor, file=scan)
+                except DomainError as exc:
+                    for error in exc.errors:
+                        error.field = "scan"
+                    raise
+                stored.append(upload)
+                upload_id = upload.pk
+            return dossier_supplement(
+                dossier=dossier,
+                actor=actor,
+                documents=[DocumentData(component=component, upload_id=upload_id, copy_kind=copy_kind)],
+                expected_revision=expected_revision,
+                at=at,
+            )
+    except BaseException:
+        for upload in stored:
+            upload.file.delete(save=False)
+        raise
 
 
 @transaction.atomic
@@ -900,13 +1057,30 @@ def dossier_withdraw(
 
 @transaction.atomic
 def dossier_return_result(
-    *, dossier: Dossier, actor: Any, expected_revision: int | None = None, at: dt.datetime | None = None
+    *,
+    dossier: Dossier,
+    actor: Any,
+    recipient_name: str = "",
+    recipient_id_number: str = "",
+    note: str = "",
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Dossier:
-    """Trả kết quả: at the counter (or handed to the post / sent online) by the one-stop officer."""
+    """Trả kết quả: at the counter (or handed to the post / sent online) by the one-stop officer.
+
+    The hand-over record (biên bản giao nhận) is the audit event's data: who received the result (the
+    applicant unless someone else is named), their ID number, the method and a note.
+    """
     now = at or timezone.now()
     dossier = _lock(dossier, expected_revision)
     acting = _step_name(dossier)
     _require(actor, access.Permission.RETURN_RESULT, dossier.receiving_agency)
+    recipient_id_number = recipient_id_number.strip()
+    if recipient_id_number and not (ID_NUMBER_RE.match(recipient_id_number) or TAX_CODE_RE.match(recipient_id_number)):
+        raise InvalidInput(
+            detail=_("Số giấy tờ của người nhận không hợp lệ."),
+            errors=[FieldError("recipient_id_number", _("Số định danh cá nhân phải gồm đúng 12 chữ số."))],
+        )
     before = dossier.status
     require_transition(before, Action.RETURN_RESULT)
     _finish_step(dossier.current_step, now)
@@ -914,7 +1088,18 @@ def dossier_return_result(
     dossier.returned_at = now
     dossier.current_step = None
     _save(dossier, "status", "returned_at", "current_step")
-    _record(dossier, actor, Action.RETURN_RESULT, before, acting, now=now, delivery=dossier.delivery_method)
+    _record(
+        dossier,
+        actor,
+        Action.RETURN_RESULT,
+        before,
+        acting,
+        comment=note.strip(),
+        now=now,
+        delivery=dossier.delivery_method,
+        recipient_name=recipient_name.strip() or dossier.applicant_name,
+        recipient_id_number=recipient_id_number or dossier.applicant_id_number,
+    )
     return dossier
 
 
@@ -926,3 +1111,70 @@ def flag_overdue_online_receptions(*, now: dt.datetime | None = None) -> list[st
         .order_by("reception_due_at")
         .values_list("code", flat=True)
     )
+
+
+def actions_for(user: Any, dossier: Dossier, *, now: dt.datetime | None = None) -> list[Action]:
+    """The actions `user` may take on `dossier` now: the same checks the services make, without changes.
+
+    Used to show only the buttons that will work; the services still decide (a stale page gets a clear
+    conflict or refusal).
+    """
+    moment = now or timezone.now()
+    staff = _staff(user)
+    result: list[Action] = []
+    if staff is None:
+        if _is_owner(user, dossier) and dossier.status in TRANSITIONS[Action.WITHDRAW].sources:
+            result.append(Action.WITHDRAW)
+        return result
+
+    def holds(permission: access.Permission, agency: Agency) -> bool:
+        return access.can(user, permission, agency)
+
+    def step_actor(step_action: str | None) -> bool:
+        try:
+            _current_step_actor(dossier, user, "check")
+            if step_action is not None:
+                _check_step_allows(dossier, step_action)
+        except (PermissionDenied, Conflict):
+            return False
+        return True
+
+    receiving = holds(access.Permission.RECEIVE_DOSSIER, dossier.receiving_agency)
+    leader = holds(access.Permission.APPROVE_DOSSIER, dossier.competent_agency)
+    step = dossier.current_step
+    for action in allowed_actions(dossier.status):
+        match action:
+            case Action.RECEIVE | Action.REJECT | Action.SUPPLEMENT | Action.CONFIRM_PAYMENT | Action.WITHDRAW:
+                ok = receiving
+            case Action.REQUEST_SUPPLEMENT:
+                ok = receiving if dossier.status == Status.SUBMITTED else step_actor(StepAction.REQUEST_SUPPLEMENT)
+            case Action.REQUEST_PAYMENT:
+                ok = receiving if dossier.status == Status.RECEIVED else step_actor(StepAction.REQUEST_PAYMENT)
+            case Action.FORWARD:
+                if dossier.status == Status.RECEIVED:
+                    ok = receiving
+                else:
+                    ok = step_actor(StepAction.FORWARD) and step is not None
+                    if ok and step is not None:
+                        ok = step.position < len(process.plan_for(dossier.procedure_version, dossier.competent_agency))
+            case Action.SEND_BACK:
+                ok = step is not None and step.position > 1 and step_actor(StepAction.SEND_BACK)
+            case Action.ASSIGN:
+                ok = (
+                    step is not None
+                    and step.role != Role.ONE_STOP_OFFICER
+                    and holds(access.Permission.ASSIGN_DOSSIER, step.agency)
+                )
+            case Action.APPROVE:
+                ok = leader and step_actor(StepAction.APPROVE)
+            case Action.EXTEND:
+                ok = leader and dossier.extended_at is None and dossier.due_at is not None and moment < dossier.due_at
+            case Action.STOP:
+                ok = leader
+            case Action.RETURN_RESULT:
+                ok = holds(access.Permission.RETURN_RESULT, dossier.receiving_agency)
+            case _:
+                ok = False
+        if ok:
+            result.append(action)
+    return result

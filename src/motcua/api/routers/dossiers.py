@@ -7,7 +7,7 @@ import hashlib
 from typing import Any, Literal
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -19,7 +19,7 @@ from motcua.api.auth import bearer
 from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from motcua.core import ratelimit
 from motcua.core.errors import FieldError, InvalidInput
-from motcua.dossiers import selectors, services, uploads
+from motcua.dossiers import official_forms, selectors, services, uploads
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import NATIONAL_STATUS_CODE, Dossier
 from motcua.dossiers.models import Status as DossierStatus
@@ -464,3 +464,25 @@ def public_status(dossier: Dossier) -> dict[str, Any]:
         "finished_at": _iso(dossier.finished_at),
         "timeline": seen,
     }
+
+
+@router.get(
+    "/dossiers/{code}/forms/{form}",
+    auth=bearer,
+    summary="An official form of the dossier as PDF (01–05, handover)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The form, A5 PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            404: {"description": "No such dossier for the caller, or the dossier has no such form"},
+        }
+    },
+)
+def get_form(request: HttpRequest, code: str, form: str) -> HttpResponse:
+    dossier = selectors.dossier_for(request.user, code)  # NotFound (404 problem) when not visible
+    pdf = official_forms.render_form(dossier, form)  # NotFound when the dossier has no such form
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{dossier.code}-{form}.pdf"'
+    return response
