@@ -164,3 +164,12 @@ def test_online_dossiers_waiting_show_their_reception_clock(world: World) -> Non
     page = response.content.decode()
     assert dossier.code in page
     assert "còn 4 giờ 30 phút" in page  # 09:00-11:30 and 13:30-14:30 used: 3.5 of the 8 working hours
+
+
+def test_a_valid_scan_of_a_refused_submission_leaves_no_file(world: World, settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    scan = SimpleUploadedFile("to-khai.pdf", SMALL_PDF, "application/pdf")
+    response = signed_in(world.officer.user).post(url(world), reception_data(world, id_number="12", scan_TP1=scan))
+    assert response.status_code == 400
+    assert Upload.objects.count() == 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

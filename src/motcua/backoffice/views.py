@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.backoffice import guard
@@ -61,12 +62,12 @@ def _dossier(request: HttpRequest, code: str) -> Dossier:
 # ---- inbox ---------------------------------------------------------------------------------------------
 
 INBOX_TABS = [
-    ("to_do", "Việc cần làm"),
-    ("due_today", "Đến hạn hôm nay"),
-    ("overdue", "Quá hạn"),
-    ("paused", "Tạm dừng"),
-    ("sent_back", "Bị trả lại"),
-    ("awaiting_reception", "Chờ tiếp nhận"),
+    ("to_do", gettext_lazy("Việc cần làm")),
+    ("due_today", gettext_lazy("Đến hạn hôm nay")),
+    ("overdue", gettext_lazy("Quá hạn")),
+    ("paused", gettext_lazy("Tạm dừng")),
+    ("sent_back", gettext_lazy("Bị trả lại")),
+    ("awaiting_reception", gettext_lazy("Chờ tiếp nhận")),
 ]
 
 
@@ -91,7 +92,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         reverse=order == "desc",
     )
     counts = work.counts()
-    tabs = [(key, _(label), counts[key]) for key, label in INBOX_TABS]
+    tabs = [(key, str(label), counts[key]) for key, label in INBOX_TABS]
     now = timezone.now()
     return render(
         request,
@@ -551,11 +552,15 @@ def approvals(request: HttpRequest) -> HttpResponse:
                     comment=form.cleaned_data["comment"],
                 )
                 done.append(code)
-            except (DomainError, PermissionDenied) as exc:
-                failed.append(f"{code}: {getattr(exc, 'detail', '') or _('không có quyền')}")
+            except DomainError as exc:
+                failed.append(_("%(code)s: %(reason)s") % {"code": code, "reason": exc.detail})
+            except PermissionDenied:
+                failed.append(_("%(code)s: bạn không có quyền phê duyệt hồ sơ này.") % {"code": code})
         if done:
             messages.success(
-                request, _("Đã phê duyệt %(n)s hồ sơ: %(codes)s.") % {"n": len(done), "codes": ", ".join(done)}
+                request,
+                ngettext("Đã phê duyệt %(n)s hồ sơ: %(codes)s.", "Đã phê duyệt %(n)s hồ sơ: %(codes)s.", len(done))
+                % {"n": len(done), "codes": ", ".join(done)},
             )
         for line in failed:
             messages.error(request, line)
@@ -613,7 +618,11 @@ def alerts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
         count = deadlines.alert_mark_read(user=request.user, alert_ids=ids)
-        messages.success(request, _("Đã đánh dấu %(n)s cảnh báo là đã đọc.") % {"n": count})
+        messages.success(
+            request,
+            ngettext("Đã đánh dấu %(n)s cảnh báo là đã đọc.", "Đã đánh dấu %(n)s cảnh báo là đã đọc.", count)
+            % {"n": count},
+        )
         return HttpResponseRedirect(reverse("backoffice:alerts"))
     show_all = request.GET.get("all") == "1"
     return render(

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from motcua.core.errors import Conflict
 from motcua.dossiers.models import Status
@@ -49,7 +50,7 @@ ACTION_LABELS: dict[str, Any] = {
     Action.CONFIRM_PAYMENT: _("Xác nhận đã nộp tiền"),
     Action.APPROVE: _("Phê duyệt"),
     Action.EXTEND: _("Xin lỗi và hẹn lại"),
-    Action.STOP: _("Dừng xử lý"),
+    Action.STOP: pgettext_lazy("action", "Dừng xử lý"),
     Action.WITHDRAW: _("Rút hồ sơ"),
     Action.RETURN_RESULT: _("Trả kết quả"),
 }

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from motcua.catalog import services as catalog_services
 from motcua.catalog.models import CopyKind, OnlineMode, Procedure, StepAction
@@ -299,9 +300,9 @@ def _attach(
 
 
 class CounterDecision(models.TextChoices):
-    RECEIVE = "receive", _l("Tiếp nhận")
-    REQUEST_SUPPLEMENT = "request_supplement", _l("Yêu cầu bổ sung")
-    REJECT = "reject", _l("Từ chối tiếp nhận")
+    RECEIVE = "receive", gettext_lazy("Tiếp nhận")
+    REQUEST_SUPPLEMENT = "request_supplement", gettext_lazy("Yêu cầu bổ sung")
+    REJECT = "reject", gettext_lazy("Từ chối tiếp nhận")
 
 
 def dossier_counter_reception(
@@ -320,8 +321,7 @@ def dossier_counter_reception(
     to an uploaded file (the scan of the paper); it replaces that component's `upload_id`. Nothing is kept
     when any part fails: no dossier, no code used up, no upload, no stored file.
     """
-    stored: list[Upload] = []
-    try:
+    with _scans() as stored:
         return _counter_reception(
             actor=actor,
             data=data,
@@ -332,10 +332,30 @@ def dossier_counter_reception(
             stored=stored,
             at=at,
         )
+
+
+@contextmanager
+def _scans() -> Iterator[list[Upload]]:
+    """Uploads stored while a transaction runs: their files are deleted when it fails (rows roll back)."""
+    stored: list[Upload] = []
+    try:
+        yield stored
     except BaseException:
-        for upload in stored:  # the rows are rolled back; the files on storage must go too
+        for upload in stored:
             upload.file.delete(save=False)
         raise
+
+
+def _store_scan(actor: Any, file: Any, field: str, stored: list[Upload]) -> int:
+    """Check and store a scan handed in at the counter; its errors name `field`."""
+    try:
+        upload = upload_create(owner=actor, file=file)
+    except DomainError as exc:
+        for error in exc.errors:
+            error.field = field
+        raise
+    stored.append(upload)
+    return upload.pk
 
 
 @transaction.atomic
@@ -370,14 +390,7 @@ def _counter_reception(
     for doc in data.documents:
         scan = scans.get(doc.component)
         if scan is not None:
-            try:
-                upload = upload_create(owner=actor, file=scan)
-            except DomainError as exc:
-                for error in exc.errors:
-                    error.field = f"scan.{doc.component}"
-                raise
-            stored.append(upload)
-            doc.upload_id = upload.pk
+            doc.upload_id = _store_scan(actor, scan, f"scan.{doc.component}", stored)
     dossier = dossier_submit(actor=actor, data=data, at=at)
     if decision == CounterDecision.RECEIVE:
         return dossier_receive(dossier=dossier, actor=actor, at=at)
@@ -705,30 +718,15 @@ def dossier_supplement_at_counter(
     at: dt.datetime | None = None,
 ) -> Dossier:
     """The applicant hands in the missing component at the counter: paper (copy kind), with or without a scan."""
-    stored: list[Upload] = []
-    try:
-        with transaction.atomic():
-            upload_id = None
-            if scan is not None:
-                try:
-                    upload = upload_create(owner=actor, file=scan)
-                except DomainError as exc:
-                    for error in exc.errors:
-                        error.field = "scan"
-                    raise
-                stored.append(upload)
-                upload_id = upload.pk
-            return dossier_supplement(
-                dossier=dossier,
-                actor=actor,
-                documents=[DocumentData(component=component, upload_id=upload_id, copy_kind=copy_kind)],
-                expected_revision=expected_revision,
-                at=at,
-            )
-    except BaseException:
-        for upload in stored:
-            upload.file.delete(save=False)
-        raise
+    with _scans() as stored, transaction.atomic():
+        upload_id = _store_scan(actor, scan, "scan", stored) if scan is not None else None
+        return dossier_supplement(
+            dossier=dossier,
+            actor=actor,
+            documents=[DocumentData(component=component, upload_id=upload_id, copy_kind=copy_kind)],
+            expected_revision=expected_revision,
+            at=at,
+        )
 
 
 @transaction.atomic
