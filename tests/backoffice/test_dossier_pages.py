@@ -302,3 +302,49 @@ def test_list_pages_do_not_query_per_dossier(world: World, path: str) -> None:
     few = queries()
     add(4)
     assert queries() == few
+
+
+def test_receive_and_reject_online_dossiers_from_the_page(world: World) -> None:
+    first = submit_online(world, "2026-03-02 09:00")
+    second = submit_online(world, "2026-03-02 09:05")
+    officer = signed_in(world.officer.user)
+    response = post_action(officer, first, "receive")
+    assert response.status_code == 302 and response["Location"].endswith("?in=01#bieu-mau")
+    assert reload(first).status == Status.RECEIVED
+    response = post_action(officer, second, "reject", {"reason": "Không thuộc thẩm quyền"})
+    assert response.status_code == 302 and response["Location"].endswith("?in=03#bieu-mau")
+    assert (reload(second).status, reload(second).outcome_reason) == (Status.REJECTED, "Không thuộc thẩm quyền")
+
+
+def test_send_back_and_assign_from_the_page(world: World) -> None:
+    dossier = received(world)
+    services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:10"))
+    services.dossier_forward(dossier=dossier, actor=world.specialist.user, at=at("2026-03-02 10:00"))
+    head = signed_in(world.head.user)
+    assert post_action(head, dossier, "send_back", {"comment": "Bổ sung ý kiến thẩm định"}).status_code == 302
+    assert reload(dossier).current_step.assignee == world.specialist  # type: ignore[union-attr]
+    other = make_staff(Role.SPECIALIST, agency=world.department, username="chuyenvien3")
+    other.unit = world.division
+    other.save()
+    assert post_action(head, dossier, "assign", {"assignee": other.pk}).status_code == 302
+    assert reload(dossier).current_step.assignee == other  # type: ignore[union-attr]
+
+
+def test_financial_obligation_then_payment_confirmed(world: World) -> None:
+    dossier = received(world)
+    officer = signed_in(world.officer.user)
+    assert post_action(officer, dossier, "request_payment", {"amount": "150000", "reason": "Lệ phí"}).status_code == 302
+    assert reload(dossier).status == Status.AWAITING_PAYMENT
+    assert post_action(officer, dossier, "confirm_payment").status_code == 302
+    assert reload(dossier).status == Status.RECEIVED
+    assert post_action(officer, dossier, "request_payment", {"amount": "-5", "reason": "x"}).status_code == 400
+
+
+def test_stop_by_the_leader_and_withdraw_at_the_counter(world: World) -> None:
+    stopped, withdrawn = received(world), received(world)
+    assert post_action(signed_in(world.leader.user), stopped, "stop", {"reason": "Hết thẩm quyền"}).status_code == 302
+    assert reload(stopped).status == Status.STOPPED
+    officer = signed_in(world.officer.user)
+    assert post_action(officer, withdrawn, "withdraw", {"reason": "Đơn xin rút"}).status_code == 302
+    assert reload(withdrawn).status == Status.WITHDRAWN
+    assert post_action(officer, withdrawn, "withdraw", {"reason": ""}).status_code in {400, 409}
