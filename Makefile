@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test lint typecheck pytest venv messages bench clean
+.PHONY: run test lint typecheck pytest venv messages bench clean node
 
 venv: $(STAMP)
 
@@ -19,6 +19,13 @@ $(STAMP): requirements/dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# Test-only JavaScript tools (axe-core for the accessibility checks), pinned in package-lock.json.
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch node_modules/.installed
 
 messages: venv
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var >/dev/null
@@ -45,7 +52,7 @@ lint: venv
 typecheck: venv
 	DEBUG=true $(BIN)/mypy src
 
-pytest: venv messages
+pytest: venv messages node
 	DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECURE_SSL_REDIRECT=false \
 	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
@@ -58,4 +65,4 @@ bench: venv
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "motcua.org",
     "motcua.catalog",
     "motcua.dossiers",
+    "motcua.accounts",
+    "motcua.notify",
+    "motcua.integrations",
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",
@@ -256,3 +259,87 @@ try:
     MOTCUA_DEADLINE_LEAD_HOURS = float(os.environ.get("MOTCUA_DEADLINE_LEAD_HOURS", "4"))
 except ValueError as _error:
     raise ImproperlyConfigured("MOTCUA_DEADLINE_LEAD_HOURS must be a number of working hours, e.g. 4") from _error
+
+# --- Citizen and business accounts, single sign-on (motcua.accounts; docs/accounts.md) -----------------------
+# One-time codes (registration, password reset): at most this many per phone/e-mail and per client address an hour.
+MOTCUA_ACCOUNT_CODES_PER_TARGET = int(os.environ.get("MOTCUA_ACCOUNT_CODES_PER_TARGET", "5"))
+MOTCUA_ACCOUNT_CODES_PER_ADDRESS = int(os.environ.get("MOTCUA_ACCOUNT_CODES_PER_ADDRESS", "30"))
+# OpenID Connect provider (the national e-identity VNeID is one); on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")  # checked against the ID token's `iss` when set
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email phone")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+MOTCUA_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+MOTCUA_OIDC_LABEL = os.environ.get("MOTCUA_OIDC_LABEL", "")  # empty: "Đăng nhập bằng tài khoản định danh điện tử"
+# Which claim carries each profile field; the personal ID claim must hold the 12-digit số định danh cá nhân.
+MOTCUA_OIDC_CLAIMS = {
+    "id_number": os.environ.get("MOTCUA_OIDC_CLAIM_ID_NUMBER", "sub"),
+    "full_name": os.environ.get("MOTCUA_OIDC_CLAIM_FULL_NAME", "name"),
+    "birth_date": os.environ.get("MOTCUA_OIDC_CLAIM_BIRTH_DATE", "birthdate"),
+    "gender": os.environ.get("MOTCUA_OIDC_CLAIM_GENDER", "gender"),
+    "phone": os.environ.get("MOTCUA_OIDC_CLAIM_PHONE", "phone_number"),
+    "email": os.environ.get("MOTCUA_OIDC_CLAIM_EMAIL", "email"),
+}
+if MOTCUA_OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name, value in {
+            "OIDC_RP_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+            "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+            "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+            "OIDC_OP_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+            "OIDC_OP_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+        }.items()
+        if not value
+    ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set but not: {', '.join(_oidc_missing)} (docs/accounts.md)")
+    AUTHENTICATION_BACKENDS = [
+        *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+        "motcua.accounts.oidc.IdentityBackend",
+    ]
+# Population database (Cơ sở dữ liệu quốc gia về dân cư), motcua.integrations.population: "simulator" (sample
+# citizens, for development, the demo and tests) or "gateway" (the provincial data-sharing gateway, below).
+MOTCUA_POPULATION_ADAPTER = os.environ.get("MOTCUA_POPULATION_ADAPTER", "simulator")
+MOTCUA_POPULATION_GATEWAY_URL = os.environ.get("MOTCUA_POPULATION_GATEWAY_URL", "")
+MOTCUA_POPULATION_GATEWAY_TOKEN = os.environ.get("MOTCUA_POPULATION_GATEWAY_TOKEN", "")
+MOTCUA_POPULATION_INTEGRATION_CODE = os.environ.get("MOTCUA_POPULATION_INTEGRATION_CODE", "")
+MOTCUA_POPULATION_SERVICE_CODE = os.environ.get("MOTCUA_POPULATION_SERVICE_CODE", "")
+try:
+    MOTCUA_POPULATION_TIMEOUT = float(os.environ.get("MOTCUA_POPULATION_TIMEOUT", "10"))
+except ValueError as _error:
+    raise ImproperlyConfigured("MOTCUA_POPULATION_TIMEOUT must be a number of seconds, e.g. 10") from _error
+
+# --- Notifications (motcua.notify): e-mail, SMS and Zalo ZNS; every variable is in docs/configuration.md -----------
+# Test mode (default on when DEBUG is on): nothing goes out, messages are recorded as sent by "test-mode".
+MOTCUA_NOTIFY_TEST_MODE = env_bool("MOTCUA_NOTIFY_TEST_MODE", DEBUG)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "motcua <noreply@localhost>")
+MOTCUA_SMS_PROVIDER = os.environ.get("MOTCUA_SMS_PROVIDER", "simulator")  # simulator | http
+MOTCUA_SMS_HTTP_URL = os.environ.get("MOTCUA_SMS_HTTP_URL", "")
+MOTCUA_SMS_HTTP_TOKEN = os.environ.get("MOTCUA_SMS_HTTP_TOKEN", "")
+MOTCUA_SMS_BRANDNAME = os.environ.get("MOTCUA_SMS_BRANDNAME", "")
+MOTCUA_SMS_STRIP_DIACRITICS = env_bool("MOTCUA_SMS_STRIP_DIACRITICS", False)
+MOTCUA_ZALO_PROVIDER = os.environ.get("MOTCUA_ZALO_PROVIDER", "simulator")  # simulator | zns
+ZALO_OA_ACCESS_TOKEN = os.environ.get("ZALO_OA_ACCESS_TOKEN", "")
+ZALO_ZNS_API_URL = os.environ.get("ZALO_ZNS_API_URL", "https://business.openapi.zalo.me/message/template")
+# Messages per minute and channel (0: no limit); over the limit a message waits for the next minute.
+MOTCUA_NOTIFY_RATE_EMAIL = int(os.environ.get("MOTCUA_NOTIFY_RATE_EMAIL", "120"))
+MOTCUA_NOTIFY_RATE_SMS = int(os.environ.get("MOTCUA_NOTIFY_RATE_SMS", "60"))
+MOTCUA_NOTIFY_RATE_ZALO = int(os.environ.get("MOTCUA_NOTIFY_RATE_ZALO", "60"))
+MOTCUA_NOTIFY_HTTP_TIMEOUT = float(os.environ.get("MOTCUA_NOTIFY_HTTP_TIMEOUT", "10"))

@@ -14,5 +14,6 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("can-bo/", include("motcua.backoffice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("motcua.accounts.urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from motcua.catalog import services
+from motcua.catalog import eforms, services
 from motcua.catalog.models import Component, FeeLine, Field, Procedure, ProcedureVersion
 from motcua.core.errors import DomainError
 from motcua.org import access
@@ -59,6 +65,45 @@ class FeeInline(DraftOnlyInline):
     fields = ["order", "name", "kind", "amount", "online_amount", "collected_at", "note"]
 
 
+class PrettyJSONField(forms.JSONField):
+    """A JSON textarea shown indented, with Vietnamese text kept readable."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
+JSON_TEXTAREA = forms.Textarea(
+    attrs={"rows": 18, "cols": 100, "style": "font-family: monospace", "spellcheck": "false"}
+)
+
+
+class ProcedureVersionForm(forms.ModelForm):
+    eform_schema = PrettyJSONField(
+        label=_("tờ khai điện tử (JSON Schema)"),
+        required=False,
+        widget=JSON_TEXTAREA,
+        help_text=_("JSON Schema 2020-12 kiểu object (xem docs/catalog-format.md); để {} nếu không có tờ khai."),
+    )
+    eform_ui = PrettyJSONField(
+        label=_("gợi ý giao diện tờ khai"),
+        required=False,
+        widget=JSON_TEXTAREA,
+        help_text=_("Theo đường dẫn trường: widget, order, help, placeholder, prefill, rows, pattern_message."),
+    )
+
+    class Meta:
+        model = ProcedureVersion
+        fields = ["eform_schema", "eform_ui"]  # the admin adds the other fields of the version
+
+    def clean_eform_schema(self) -> Any:
+        return self.cleaned_data.get("eform_schema") or {}
+
+    def clean_eform_ui(self) -> Any:
+        return self.cleaned_data.get("eform_ui") or {}
+
+
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(CatalogPermissionMixin, admin.ModelAdmin):
     list_display = ["procedure", "number", "name", "field", "status", "online_mode", "effective_from", "effective_to"]
@@ -67,13 +112,67 @@ class ProcedureVersionAdmin(CatalogPermissionMixin, admin.ModelAdmin):
     filter_horizontal = ["agencies"]
     inlines = [ComponentInline, FeeInline]
     actions = ["publish", "new_draft"]
-    readonly_fields = ["status", "effective_from", "effective_to", "published_at"]
+    readonly_fields = ["status", "effective_from", "effective_to", "published_at", "eform_preview"]
     list_select_related = ["procedure", "field"]
+    form = ProcedureVersionForm
 
     def get_readonly_fields(self, request: HttpRequest, obj: ProcedureVersion | None = None) -> Any:
         if obj is not None and not obj.is_editable:
-            return [f.name for f in self.model._meta.fields if f.name != "id"] + ["agencies"]
+            return [f.name for f in self.model._meta.fields if f.name != "id"] + ["agencies", "eform_preview"]
         return super().get_readonly_fields(request, obj)
+
+    @admin.display(description=_("xem trước tờ khai"))
+    def eform_preview(self, obj: ProcedureVersion | None) -> SafeString | str:
+        """The e-form as the citizen sees it (inputs disabled); the stored definition, not unsaved edits."""
+        if obj is None or obj.pk is None or not obj.eform_schema:
+            return str(_("Chưa có tờ khai điện tử."))
+        if eforms.schema_check(obj.eform_schema, obj.eform_ui):
+            return str(_("Tờ khai chưa hợp lệ; sửa lược đồ để xem trước."))
+        items = eforms.fields(obj)
+        url = reverse("admin:catalog_procedureversion_eform", args=[obj.pk])
+        return format_html(
+            '<p><a href="{}">{}</a></p><fieldset disabled class="eform-preview">{}</fieldset>',
+            url,
+            _("Mở trang thử tờ khai (nhập và kiểm tra)"),
+            eforms.render_eform(items, eforms.prefill(items, {})),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "<int:object_id>/eform/",
+                self.admin_site.admin_view(self.eform_view),
+                name="catalog_procedureversion_eform",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def eform_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Try the e-form: render it, and on POST validate the entries and show messages or the data kept."""
+        version = ProcedureVersion.objects.select_related("procedure").filter(pk=object_id).first()
+        if version is None:
+            raise Http404
+        if not self.has_view_permission(request, version):
+            raise PermissionDenied
+        problems = eforms.schema_check(version.eform_schema, version.eform_ui)
+        items = eforms.fields(version) if not problems else []
+        values: dict[str, Any] = eforms.prefill(items, {})
+        errors: list[Any] = []
+        cleaned: dict[str, Any] | None = None
+        if request.method == "POST" and items:
+            posted = eforms.parse_post(items, request.POST)
+            cleaned, errors = eforms.validate(version.eform_schema, posted, version.eform_ui)
+            values = cleaned
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": version,
+            "title": _("Thử tờ khai: %(v)s") % {"v": version},
+            "problems": problems,
+            "form_html": eforms.render_eform(items, values, errors) if items else "",
+            "cleaned": json.dumps(cleaned, ensure_ascii=False, indent=2) if cleaned is not None and not errors else "",
+        }
+        return TemplateResponse(request, "catalog/eform/admin_preview.html", context)
 
     def save_model(self, request: HttpRequest, obj: ProcedureVersion, form: Any, change: bool) -> None:
         if not change and not obj.number:

@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic import Field as PydanticField
 
-from motcua.catalog import services
+from motcua.catalog import eforms, services
 from motcua.catalog.models import (
     PROCEDURE_CODE_PATTERN,
     CompetenceLevel,
@@ -39,6 +39,7 @@ from motcua.org.models import Agency
 
 FORMAT = "motcua-catalog/1"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+JSON_COLUMNS = ("eform_schema", "eform_ui")  # the e-form: JSON values (JSON text in a workbook cell)
 
 
 class _Strict(BaseModel):
@@ -99,6 +100,27 @@ class ProcedureIn(_Strict):
     any_reception_point: bool = False
     components: list[ComponentIn] = PydanticField(min_length=1)
     fees: list[FeeIn] = []
+    eform_schema: dict[str, Any] = {}
+    eform_ui: dict[str, Any] = {}
+
+    @field_validator("eform_schema")
+    @classmethod
+    def usable_eform(cls, value: dict[str, Any]) -> dict[str, Any]:
+        problems = eforms.schema_check(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("eform_ui")
+    @classmethod
+    def usable_eform_ui(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        schema = info.data.get("eform_schema")
+        if schema is None:  # the schema itself is invalid and already reported
+            return value
+        problems = eforms.schema_check(schema, value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @field_validator("steps", "legal_bases")
     @classmethod
@@ -231,7 +253,7 @@ def _time_out(value: Decimal | None, unit: str) -> dict[str, Any] | None:
 
 
 def version_to_dict(version: ProcedureVersion) -> dict[str, Any]:
-    return {
+    data = {
         "code": version.procedure.code,
         "name": version.name,
         "field": version.field.code,
@@ -272,6 +294,11 @@ def version_to_dict(version: ProcedureVersion) -> dict[str, Any]:
             for f in version.fees.order_by("order", "pk")
         ],
     }
+    # the e-form only when the version has one, so that documents without e-forms keep their shape
+    for key in JSON_COLUMNS:
+        if getattr(version, key):
+            data[key] = getattr(version, key)
+    return data
 
 
 def export_document() -> dict[str, Any]:
@@ -313,10 +340,13 @@ SHEETS: dict[str, list[str]] = {
         "online_mode",
         "online_only",
         "any_reception_point",
+        "eform_schema",
+        "eform_ui",
     ],
     "components": ["procedure", "code", "name", "copy_kinds", "quantity", "required", "template_name"],
     "fees": ["procedure", "name", "kind", "amount", "online_amount", "collected_at", "note"],
 }
+OPTIONAL_COLUMNS = set(JSON_COLUMNS)  # workbooks made before e-forms have no such columns
 LIST_COLUMNS = {"subjects", "competence_levels", "agencies", "steps", "methods", "legal_bases", "copy_kinds"}
 
 
@@ -343,6 +373,8 @@ def export_xlsx() -> bytes:
         row["processing_time_unit"] = p["processing_time"]["unit"]
         row["local_time_value"] = p["local_time"]["value"] if p["local_time"] else None
         row["local_time_unit"] = p["local_time"]["unit"] if p["local_time"] else None
+        for column in JSON_COLUMNS:
+            row[column] = json.dumps(p[column], ensure_ascii=False) if p.get(column) else None
         sheets["procedures"].append([_cell(row.get(c)) for c in SHEETS["procedures"]])
         for c in p["components"]:
             sheets["components"].append([_cell({**c, "procedure": p["code"]}.get(k)) for k in SHEETS["components"]])
@@ -399,7 +431,7 @@ class XlsxDocument:
             sheet = workbook[name]
             iterator = sheet.iter_rows(values_only=True)
             header = [_text(h) for h in next(iterator, ())]
-            missing = [c for c in columns if c not in header]
+            missing = [c for c in columns if c not in header and c not in OPTIONAL_COLUMNS]
             if missing:
                 self.errors.append(RowError(f"sheet {name}, line 1", f"missing columns: {', '.join(missing)}"))
                 rows[name] = []
@@ -445,6 +477,13 @@ class XlsxDocument:
             }
             for column in ("subjects", "competence_levels", "agencies", "steps", "methods", "legal_bases"):
                 proc[column] = _split(row.get(column))
+            for column in JSON_COLUMNS:
+                text = _text(row.get(column))
+                try:
+                    proc[column] = json.loads(text) if text else {}
+                except json.JSONDecodeError as exc:
+                    self.errors.append(RowError(f"sheet procedures, line {line} ({column})", f"not valid JSON: {exc}"))
+                    proc[column] = {}
             procedures.append(proc)
             by_code.setdefault(proc["code"], proc)
         for kind in ("components", "fees"):
@@ -511,6 +550,9 @@ def _same_content(version: ProcedureVersion, incoming: ProcedureIn) -> bool:
             value = Decimal(str(wanted[time_key]["value"]))
             wanted[time_key]["value"] = int(value) if value == value.to_integral_value() else float(value)
     current["status"] = wanted["status"]
+    for key in JSON_COLUMNS:
+        if not wanted[key]:
+            del wanted[key]
     return current == wanted
 
 
@@ -536,6 +578,8 @@ def _write_version(procedure: Procedure, incoming: ProcedureIn, fields: dict[str
         online_mode=incoming.online_mode.value,
         online_only=incoming.online_only,
         any_reception_point=incoming.any_reception_point,
+        eform_schema=incoming.eform_schema,
+        eform_ui=incoming.eform_ui,
     )
     version.agencies.set(Agency.objects.filter(code__in=incoming.agencies))
     previous_templates: dict[str, tuple[str, str]] = {}

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from motcua.catalog import eforms
 from motcua.core.text import fold
 from motcua.org.models import Agency, Role
 
@@ -153,6 +154,18 @@ class ProcedureVersion(models.Model):
     any_reception_point = models.BooleanField(
         _("tiếp nhận không phụ thuộc địa giới hành chính trong tỉnh"), default=False
     )
+    eform_schema = models.JSONField(
+        _("tờ khai điện tử (JSON Schema)"),
+        default=dict,
+        blank=True,
+        help_text=_("JSON Schema 2020-12 kiểu object; để trống {} nếu thủ tục không có tờ khai điện tử."),
+    )
+    eform_ui = models.JSONField(
+        _("gợi ý giao diện tờ khai"),
+        default=dict,
+        blank=True,
+        help_text=_("Theo từng trường: widget, order, help, placeholder, prefill (ví dụ profile.full_name)."),
+    )
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -235,6 +248,13 @@ class ProcedureVersion(models.Model):
             errors["local_time_unit"] = _("Chọn đơn vị cho thời hạn cam kết.")
         if self.online_only and self.online_mode == OnlineMode.NONE:
             errors["online_only"] = _("Thủ tục không cung cấp trực tuyến thì không thể chỉ tiếp nhận trực tuyến.")
+        schema_problems = eforms.schema_check(self.eform_schema)
+        if schema_problems:
+            errors["eform_schema"] = schema_problems
+        else:
+            ui_problems = eforms.schema_check(self.eform_schema, self.eform_ui)
+            if ui_problems:
+                errors["eform_ui"] = ui_problems
         if errors:
             raise ValidationError(errors)
 

@@ -390,3 +390,94 @@ class DeadlineAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.kind} → {self.recipient_id}"
+
+
+class DossierDraft(models.Model):
+    """Hồ sơ nháp: an online submission being prepared by a citizen; saved at each step, resumed later."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("tài khoản"), on_delete=models.CASCADE, related_name="drafts"
+    )
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, verbose_name=_("phiên bản thủ tục"), on_delete=models.CASCADE, related_name="+"
+    )
+    agency_code = models.CharField(_("cơ quan giải quyết"), max_length=40, blank=True)
+    # kind, full_name, id_number, birth_date (ISO), phone, email, ward_code, address_line
+    applicant = models.JSONField(_("người nộp"), default=dict, blank=True)
+    form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
+    # [{"component": code, "upload": upload id, "reused": bool}]
+    documents = models.JSONField(default=list, blank=True)
+    delivery_method = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.ONLINE)
+    delivery_ward_code = models.CharField(max_length=10, blank=True)
+    delivery_address = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ nháp")
+        verbose_name_plural = _("hồ sơ nháp")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.procedure_version_id}"
+
+
+class StoredDocument(models.Model):
+    """Kho dữ liệu cá nhân: a document or result of a citizen, kept to be reused in later dossiers."""
+
+    class Source(models.TextChoices):
+        SUBMITTED = "submitted", _("Giấy tờ đã nộp")
+        RESULT = "result", _("Kết quả giải quyết")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("chủ sở hữu"), on_delete=models.CASCADE, related_name="stored_documents"
+    )
+    component_code = models.CharField(_("mã thành phần"), max_length=30, blank=True)
+    name = models.CharField(_("tên giấy tờ"), max_length=500)
+    file = models.FileField(upload_to="store/%Y/%m/", max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices, default=Source.SUBMITTED)
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("giấy tờ trong kho dữ liệu cá nhân")
+        verbose_name_plural = _("kho dữ liệu cá nhân")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="stored_document_once_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SatisfactionRating(models.Model):
+    """Đánh giá mức độ hài lòng: 9 indicators of 0, 1 or 2 points (domain.md §4) and an overall rating."""
+
+    class Overall(models.TextChoices):
+        VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
+        SATISFIED = "satisfied", _("Hài lòng")
+        NOT_SATISFIED = "not_satisfied", _("Không hài lòng")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Trực tuyến")
+        KIOSK = "kiosk", _("Máy đánh giá tại quầy")
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="rating")
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    scores = models.JSONField(help_text="nine integers 0..2, in the order of the indicators")
+    total = models.PositiveSmallIntegerField()
+    overall = models.CharField(_("đánh giá chung"), max_length=20, choices=Overall.choices)
+    comment = models.TextField(_("góp ý"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đánh giá mức độ hài lòng")
+        verbose_name_plural = _("đánh giá mức độ hài lòng")
+        constraints = [models.CheckConstraint(condition=Q(total__lte=18), name="rating_total_at_most_18")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.total}/18"

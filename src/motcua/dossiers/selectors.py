@@ -164,3 +164,28 @@ def alert_count(user: Any) -> int:
     if staff is None:
         return 0
     return DeadlineAlert.objects.filter(recipient=staff, read_at__isnull=True).count()
+
+
+def public_timeline(dossier: Dossier) -> list[tuple[dt.datetime, str]]:
+    """The dossier's status changes (instant, status), without who did what: what the public may see."""
+    events = history(dossier).exclude(to_status="").values_list("at", "to_status")
+    seen: list[tuple[dt.datetime, str]] = []
+    for at, status in events:
+        if not seen or seen[-1][1] != status:
+            seen.append((at, status))
+    return seen
+
+
+def dossiers_of_account(user: Any) -> QuerySet[Dossier]:
+    """A citizen's own dossiers (those submitted from their account), newest first."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none()
+    return _base().filter(account=user).order_by("-submitted_at")
+
+
+def own_dossier(user: Any, code: str) -> Dossier:
+    """The signed-in applicant's own dossier `code`; NotFound for anyone else (staff included)."""
+    dossier = dossiers_of_account(user).filter(code=code).first()
+    if dossier is None:
+        raise NotFound("No dossier with this code.")
+    return dossier

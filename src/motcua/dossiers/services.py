@@ -208,6 +208,11 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
                 errors.append(
                     FieldError("documents", _("Thiếu thành phần bắt buộc: %(name)s") % {"name": component.name})
                 )
+    if version.eform_schema:
+        from motcua.catalog import eforms  # the version's e-form (tờ khai điện tử); the coerced data is stored
+
+        data.form, form_errors = eforms.validate(version.eform_schema, data.form, version.eform_ui)
+        errors.extend(FieldError(f"form.{e.field}" if e.field else "form", e.message) for e in form_errors)
     if errors or competent is None:
         raise InvalidInput(detail=_("Hồ sơ chưa hợp lệ."), errors=errors)
 
@@ -726,6 +731,25 @@ def dossier_supplement_at_counter(
             documents=[DocumentData(component=component, upload_id=upload_id, copy_kind=copy_kind)],
             expected_revision=expected_revision,
             at=at,
+        )
+
+
+def dossier_supplement_online(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    files: Mapping[str, Any],
+    expected_revision: int | None = None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The applicant answers a supplement request online with a file per component; the clock resumes."""
+    with _scans() as stored, transaction.atomic():
+        documents = [
+            DocumentData(component=component, upload_id=_store_scan(actor, file, f"file_{component}", stored))
+            for component, file in files.items()
+        ]
+        return dossier_supplement(
+            dossier=dossier, actor=actor, documents=documents, expected_revision=expected_revision, at=at
         )
 
 

@@ -447,11 +447,7 @@ def lookup(
 
 
 def public_status(dossier: Dossier) -> dict[str, Any]:
-    events = selectors.history(dossier).exclude(to_status="").values_list("at", "to_status")
-    seen: list[dict[str, Any]] = []
-    for at, status in events:
-        if not seen or seen[-1]["status"] != status:
-            seen.append({"at": _iso(at), "status": status})
+    seen = [{"at": _iso(at), "status": status} for at, status in selectors.public_timeline(dossier)]
     return {
         "code": dossier.code,
         "procedure": dossier.procedure_version.name,

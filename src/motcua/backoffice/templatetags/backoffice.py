@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django import template
-from django.forms import BoundField
 from django.utils.translation import gettext as _
 
 from motcua.core.text import person_name
@@ -15,42 +14,6 @@ from motcua.dossiers.selectors import alert_count
 from motcua.org import access
 
 register = template.Library()
-
-
-def _aria(bound: BoundField) -> dict[str, Any]:
-    described = []
-    if bound.help_text:
-        described.append(f"{bound.auto_id}_help")
-    if bound.errors:
-        described.append(f"{bound.auto_id}_error")
-    attrs: dict[str, Any] = {}
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
-    if bound.errors:
-        attrs["aria-invalid"] = "true"
-    if bound.field.required:
-        attrs["required"] = True
-    return attrs
-
-
-@register.simple_tag
-def widget(bound: BoundField) -> str:
-    """Only the input, with its error tied to it (the page renders label and error itself)."""
-    return bound.as_widget(attrs=_aria(bound))
-
-
-@register.inclusion_tag("backoffice/_field.html")
-def field(bound: BoundField, wide: bool = False) -> dict[str, Any]:
-    """A field with its label, help and errors tied to it (aria-describedby, aria-invalid)."""
-    widget = bound.as_widget(attrs=_aria(bound))
-    kind = bound.field.widget.__class__.__name__
-    return {
-        "f": bound,
-        "widget": widget,
-        "wide": wide,
-        "check": kind == "CheckboxInput",
-        "group": kind in {"RadioSelect", "CheckboxSelectMultiple"},
-    }
 
 
 @register.filter

@@ -1,10 +1,13 @@
-"""Template filters for amounts in VND and periods."""
+"""Template helpers shared by the citizen and staff pages: VND amounts, periods, accessible fields."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django import template
+from django import forms, template
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import BoundField
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import TimeUnit
@@ -28,3 +31,53 @@ def period(value: Decimal | None, unit: str) -> str:
     number = str(int(value)) if value == value.to_integral_value() else str(value.normalize()).replace(".", ",")
     label = TimeUnit(unit).label if unit in TimeUnit.values else unit
     return _("%(number)s %(unit)s") % {"number": number, "unit": label}
+
+
+def _aria(bound: BoundField) -> dict[str, Any]:
+    described = []
+    if bound.help_text:
+        described.append(f"{bound.auto_id}_help")
+    if bound.errors:
+        described.append(f"{bound.auto_id}_error")
+    attrs: dict[str, Any] = {}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if bound.errors:
+        attrs["aria-invalid"] = "true"
+    if bound.field.required and not bound.field.disabled:
+        attrs["required"] = True
+    return attrs
+
+
+@register.simple_tag
+def widget(bound: BoundField) -> str:
+    """Only the input, with its error tied to it (the page renders label and error itself)."""
+    return bound.as_widget(attrs=_aria(bound))
+
+
+@register.inclusion_tag("_field.html")
+def field(bound: BoundField, wide: bool = False) -> dict[str, Any]:
+    """A field with its label, help and errors tied to it (aria-describedby, aria-invalid)."""
+    widget = bound.as_widget(attrs=_aria(bound))
+    kind = bound.field.widget.__class__.__name__
+    return {
+        "f": bound,
+        "widget": widget,
+        "wide": wide,
+        "check": kind == "CheckboxInput",
+        "group": kind in {"RadioSelect", "CheckboxSelectMultiple"},
+    }
+
+
+@register.inclusion_tag("_error_summary.html")
+def error_summary(form: forms.Form) -> dict[str, Any]:
+    """The list of errors on top of the form, each field's linked to the field (focusable, announced)."""
+    fields = []
+    for name, errors in form.errors.items():
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            continue
+        bound = form[name]
+        # radio buttons and check boxes have no single input: go to the first one
+        anchor = bound.id_for_label or f"{bound.auto_id}_0"
+        fields.append({"anchor": anchor, "label": bound.label, "errors": errors})
+    return {"form": form, "fields": fields, "general": form.non_field_errors()}

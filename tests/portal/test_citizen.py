@@ -1,0 +1,230 @@
+"""Citizen pages: public lookup, online submission with drafts and the data store, my dossiers,
+online supplement, withdrawal, downloads, satisfaction rating (online and at the kiosk)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+
+from motcua.dossiers import services
+from motcua.dossiers.models import Dossier, DossierDraft, SatisfactionRating, Status, StoredDocument
+from tests.factories import SMALL_PDF
+from tests.portal.conftest import World, at, submit_counter, submit_online
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def pdf(name: str = "giay-to.pdf", content: bytes = SMALL_PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, "application/pdf")
+
+
+def returned(world: World) -> Dossier:
+    dossier = submit_online(world, "2026-03-02 09:00")
+    officer, when = world.officer.user, at("2026-03-02 10:00")
+    services.dossier_receive(dossier=dossier, actor=officer, at=when)
+    services.dossier_forward(dossier=dossier, actor=officer, at=when)
+    services.dossier_forward(dossier=dossier, actor=world.specialist.user, at=when)
+    services.dossier_forward(dossier=dossier, actor=world.head.user, at=when)
+    services.dossier_approve(dossier=dossier, actor=world.leader.user, outcome="granted", at=when)
+    return services.dossier_return_result(dossier=dossier, actor=officer, at=when)
+
+
+# ---- lookup -------------------------------------------------------------------------------------------
+
+
+def test_lookup_shows_status_with_the_name_masked(world: World) -> None:
+    dossier = submit_counter(world, "2026-03-02 09:00")
+    response = Client().post("/tra-cuu/", {"code": dossier.code, "id_number": "052090001234"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "N***** V** A*" in page and "Nguyễn Văn An" not in page
+    assert "052090001234" not in page.replace('value="052090001234"', "")  # never echoed but in its field
+    assert "Chờ tiếp nhận" in page or dossier.get_status_display() in page
+
+
+def test_lookup_with_a_wrong_id_number_finds_nothing(world: World) -> None:
+    dossier = submit_counter(world, "2026-03-02 09:00")
+    response = Client().post("/tra-cuu/", {"code": dossier.code, "id_number": "052090009999"})
+    assert response.status_code == 404
+    assert "Không tìm thấy hồ sơ" in response.content.decode()
+
+
+def test_the_receipt_qr_code_lands_on_the_lookup_form_with_the_code(world: World) -> None:
+    response = Client().get("/tra-cuu/", {"code": "000.00.01.H21-260302-0001"})
+    assert response.status_code == 200
+    assert 'value="000.00.01.H21-260302-0001"' in response.content.decode()
+
+
+@override_settings(LOOKUP_RATE_PER_MINUTE=3)
+def test_lookup_is_rate_limited(world: World) -> None:
+    cache.clear()
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    codes = [client.post("/tra-cuu/", {"code": "x", "id_number": "1"}).status_code for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
+
+
+# ---- online submission ----------------------------------------------------------------------------------
+
+
+def draft_post(client: Client, draft: DossierDraft, action: str, **extra: Any) -> Any:
+    data = {
+        "applicant_kind": "citizen",
+        "full_name": "Nguyễn Văn An",
+        "id_number": "052090001234",
+        "phone": "0905123456",
+        "agency": "000.00.02.H21",
+        "delivery_method": "online",
+        "action": action,
+    }
+    data.update(extra)
+    return client.post(f"/ho-so-cua-toi/nhap/{draft.pk}/", data)
+
+
+def test_submit_online_through_a_draft_and_reuse_a_stored_document(world: World) -> None:
+    client = signed_in(world.citizen)
+    code = world.version.procedure.code
+    assert client.post(f"/thu-tuc/{code}/nop-truc-tuyen/").status_code == 302
+    draft = DossierDraft.objects.get()
+    assert draft_post(client, draft, "save").status_code == 302
+    draft.refresh_from_db()
+    assert draft.applicant["full_name"] == "Nguyễn Văn An"  # saved, can be resumed later
+    assert draft_post(client, draft, "attach:TP1", file_TP1=pdf("to-khai.pdf")).status_code == 302
+    # reviewing with a required component missing shows what is missing and submits nothing
+    response = client.post(f"/ho-so-cua-toi/nhap/{draft.pk}/xem-lai/")
+    assert response.status_code == 422
+    assert "Thiếu thành phần bắt buộc" in response.content.decode()
+    assert Dossier.objects.count() == 0
+    assert draft_post(client, draft, "attach:TP2", file_TP2=pdf("cccd.pdf", SMALL_PDF + b"\n% cccd")).status_code == 302
+    response = client.post(f"/ho-so-cua-toi/nhap/{draft.pk}/xem-lai/")
+    dossier = Dossier.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/ho-so-cua-toi/{dossier.code}/"
+    assert (dossier.channel, dossier.status, dossier.account) == ("online", Status.SUBMITTED, world.citizen)
+    assert not DossierDraft.objects.exists()
+    assert StoredDocument.objects.filter(owner=world.citizen).count() == 2
+
+    # a second dossier reuses the stored ID card instead of uploading it again
+    client.post(f"/thu-tuc/{code}/nop-truc-tuyen/")
+    second = DossierDraft.objects.get()
+    stored = StoredDocument.objects.get(owner=world.citizen, component_code="TP2")
+    draft_post(client, second, "attach:TP1", file_TP1=pdf())
+    draft_post(client, second, "attach:TP2", **{"store_TP2": str(stored.pk)})
+    assert client.post(f"/ho-so-cua-toi/nhap/{second.pk}/xem-lai/").status_code == 302
+    newest = Dossier.objects.order_by("-pk").first()
+    assert newest is not None
+    reused = newest.documents.get(component_code="TP2")
+    assert reused.reused is True and reused.sha256 == stored.sha256
+
+
+def test_a_file_that_is_not_pdf_or_image_is_refused(world: World) -> None:
+    client = signed_in(world.citizen)
+    client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    response = draft_post(client, draft, "attach:TP1", file_TP1=pdf("x.pdf", b"<script>alert(1)</script>"))
+    assert response.status_code == 422
+    assert "Chỉ nhận tệp PDF, PNG hoặc JPEG." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.documents == []
+
+
+def test_drafts_belong_to_their_account(world: World) -> None:
+    signed_in(world.citizen).post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    other = signed_in(world.other_citizen)
+    assert other.get(f"/ho-so-cua-toi/nhap/{draft.pk}/").status_code == 404
+    assert draft_post(other, draft, "save").status_code == 404
+    assert Client().get(f"/ho-so-cua-toi/nhap/{draft.pk}/").status_code == 302
+
+
+# ---- my dossiers ----------------------------------------------------------------------------------------
+
+
+def test_my_dossiers_lists_only_mine(world: World) -> None:
+    mine = submit_online(world, "2026-03-02 09:00")
+    theirs = submit_online(world, "2026-03-02 09:30", user=world.other_citizen)
+    page = signed_in(world.citizen).get("/ho-so-cua-toi/").content.decode()
+    assert mine.code in page and theirs.code not in page
+    assert signed_in(world.citizen).get(f"/ho-so-cua-toi/{theirs.code}/").status_code == 404
+    assert signed_in(world.officer.user).get(f"/ho-so-cua-toi/{mine.code}/").status_code == 404
+
+
+def test_answer_a_supplement_request_online_and_the_clock_resumes(world: World) -> None:
+    dossier = submit_online(world, "2026-03-02 09:00")
+    services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 10:00"))
+    services.dossier_request_supplement(
+        dossier=dossier, actor=world.officer.user, reason="Bản quét mờ", components=["TP1"], at=at("2026-03-02 11:00")
+    )
+    client = signed_in(world.citizen)
+    page = client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    assert "Bản quét mờ" in page and 'name="file_TP1"' in page
+    response = client.post(f"/ho-so-cua-toi/{dossier.code}/bo-sung/", {"file_TP1": pdf("ro-net.pdf")})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.RECEIVED and dossier.paused_at is None
+    assert dossier.documents.filter(component_code="TP1", supplement_round=1).count() == 1
+
+
+def test_withdraw_from_my_dossier(world: World) -> None:
+    dossier = submit_online(world, "2026-03-02 09:00")
+    client = signed_in(world.citizen)
+    assert client.post(f"/ho-so-cua-toi/{dossier.code}/rut/", {"reason": ""}).status_code == 400
+    assert client.post(f"/ho-so-cua-toi/{dossier.code}/rut/", {"reason": "Nộp nhầm"}).status_code == 302
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.WITHDRAWN
+
+
+def test_download_the_receipt_and_my_documents(world: World) -> None:
+    dossier = submit_online(world, "2026-03-02 09:00")
+    services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 10:00"))
+    client = signed_in(world.citizen)
+    receipt = client.get(f"/ho-so-cua-toi/{dossier.code}/mau/01/")
+    assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF-")
+    doc = dossier.documents.first()
+    assert doc is not None
+    assert client.get(f"/ho-so-cua-toi/{dossier.code}/giay-to/{doc.pk}/").status_code == 200
+    assert signed_in(world.other_citizen).get(f"/ho-so-cua-toi/{dossier.code}/mau/01/").status_code == 404
+
+
+# ---- rating -------------------------------------------------------------------------------------------------
+
+
+def rating_data(**extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {f"score_{i}": "2" for i in range(1, 10)}
+    data.update({"score_3": "1", "overall": "satisfied", "comment": "Cán bộ nhiệt tình"})
+    data.update(extra)
+    return data
+
+
+def test_rate_once_after_the_result_is_returned(world: World) -> None:
+    dossier = returned(world)
+    client = signed_in(world.citizen)
+    assert client.post(f"/ho-so-cua-toi/{dossier.code}/danh-gia/", rating_data()).status_code == 302
+    rating = SatisfactionRating.objects.get(dossier=dossier)
+    assert (rating.total, rating.overall, rating.channel) == (17, "satisfied", "online")
+    assert client.post(f"/ho-so-cua-toi/{dossier.code}/danh-gia/", rating_data()).status_code == 409
+    assert SatisfactionRating.objects.count() == 1
+
+
+def test_no_rating_before_the_result(world: World) -> None:
+    dossier = submit_online(world, "2026-03-02 09:00")
+    response = signed_in(world.citizen).post(f"/ho-so-cua-toi/{dossier.code}/danh-gia/", rating_data())
+    assert response.status_code == 409
+    assert not SatisfactionRating.objects.exists()
+
+
+def test_kiosk_rating_by_code_and_id_number(world: World) -> None:
+    cache.clear()
+    dossier = returned(world)
+    client = Client()
+    wrong = client.post("/danh-gia/", rating_data(code=dossier.code, id_number="052090009999"))
+    assert wrong.status_code == 400 and not SatisfactionRating.objects.exists()
+    assert client.post("/danh-gia/", rating_data(code=dossier.code, id_number="052090001234")).status_code == 302
+    assert SatisfactionRating.objects.get().channel == "kiosk"
