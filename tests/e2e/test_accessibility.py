@@ -78,7 +78,13 @@ def pages(transactional_db: Any, world: World, live_server: Any) -> dict[str, An
     code = world.version.procedure.code
     return {
         "cookie": cookie,
-        "public": ["/thu-tuc/", f"/thu-tuc/{code}/", f"/tra-cuu/?code={dossier.code}", "/dang-nhap/", "/tai-khoan/dang-ky/"],
+        "public": [
+            "/thu-tuc/",
+            f"/thu-tuc/{code}/",
+            f"/tra-cuu/?code={dossier.code}",
+            "/dang-nhap/",
+            "/tai-khoan/dang-ky/",
+        ],
         "private": ["/ho-so-cua-toi/", f"/ho-so-cua-toi/{dossier.code}/", f"/ho-so-cua-toi/nhap/{draft.pk}/"],
     }
 

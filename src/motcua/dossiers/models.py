@@ -430,7 +430,10 @@ class StoredDocument(models.Model):
         RESULT = "result", _("Kết quả giải quyết")
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("chủ sở hữu"), on_delete=models.CASCADE, related_name="stored_documents"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chủ sở hữu"),
+        on_delete=models.CASCADE,
+        related_name="stored_documents",
     )
     component_code = models.CharField(_("mã thành phần"), max_length=30, blank=True)
     name = models.CharField(_("tên giấy tờ"), max_length=500)
