@@ -7,40 +7,16 @@ against a live server.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 from pypdf import PdfReader
 
 from motcua.dossiers.models import Dossier, Status
-from tests.dossiers.conftest import World
+from tests.e2e.conftest import World
 
-CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "MotCua@2026-e2e"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium); .ci/run does.")
-    # Playwright's sync API runs an event loop in this thread while the test makes synchronous database
-    # calls: allow them for this module only (the variable must not leak into other tests' subprocesses).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -133,21 +133,11 @@ class DraftForm(forms.Form):
     delivery_address = forms.CharField(label=_("Địa chỉ nhận kết quả (bưu chính)"), max_length=255, required=False)
 
     def __init__(self, *args: Any, draft: DossierDraft, user: Any, **kwargs: Any) -> None:
-        applicant = dict(draft.applicant) or _from_profile(user)
-        initial = {
-            "applicant_kind": applicant.get("kind") or ApplicantKind.CITIZEN,
-            "full_name": applicant.get("full_name", ""),
-            "id_number": applicant.get("id_number", ""),
-            "birth_date": applicant.get("birth_date", ""),
-            "phone": applicant.get("phone", ""),
-            "email": applicant.get("email", ""),
-            "ward_code": applicant.get("ward_code", ""),
-            "address_line": applicant.get("address_line", ""),
-            "agency": draft.agency_code,
-            "delivery_method": draft.delivery_method,
-            "delivery_ward_code": draft.delivery_ward_code,
-            "delivery_address": draft.delivery_address,
-        }
+        initial = draft_as_data(draft)
+        if not draft.applicant:  # a new draft: the applicant is the account holder, as the profile says
+            profile = _from_profile(user)
+            initial.update({"applicant_kind": profile.pop("kind", ""), **profile})
+        initial["applicant_kind"] = initial.get("applicant_kind") or ApplicantKind.CITIZEN
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.draft = draft
