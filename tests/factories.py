@@ -41,7 +41,8 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agency
 
-    code = factory.Sequence(lambda n: f"000.00.{n % 100:02d}.H{21 + n // 100:02d}")
+    # H99: never one of the fixed codes (…H21) that tests give their own agencies; unique for 10 million
+    code = factory.Sequence(lambda n: f"{100 + n // 10000 % 900:03d}.{n // 100 % 100:02d}.{n % 100:02d}.H99")
     name = factory.Sequence(lambda n: f"Sở Thử nghiệm {n}")
     level = Agency.Level.PROVINCE
     kind = Agency.Kind.DEPARTMENT

@@ -201,6 +201,27 @@ def test_fields_follow_order_and_hints() -> None:
     assert by_path["children"].rows == 2
 
 
+def test_saved_order_survives_a_database_that_reorders_keys() -> None:
+    ui = eforms.with_order(SCHEMA, UI)
+    assert ui["full_name"] == {**UI["full_name"], "order": 0}
+    assert ui["kind"] == {"widget": "radio", "order": 4}
+    assert ui["children.year"] == {"order": 1}
+    assert UI["kind"] == {"widget": "radio"}  # not changed in place
+    # jsonb (PostgreSQL) gives object keys back sorted by length: the saved orders still rule
+    shuffled = copy.deepcopy(SCHEMA)
+    shuffled["properties"] = dict(sorted(SCHEMA["properties"].items(), key=lambda kv: (len(kv[0]), kv[0])))
+    assert [f.name for f in eforms.fields(shuffled, ui)] == list(SCHEMA["properties"])
+    assert [f.name for f in eforms.fields(shuffled, UI)] != list(SCHEMA["properties"])
+
+
+@pytest.mark.django_db
+def test_the_model_saves_the_order_of_the_fields() -> None:
+    version = make_version(publish=False, eform_schema=SCHEMA, eform_ui=UI)
+    version.refresh_from_db()
+    assert version.eform_ui == eforms.with_order(SCHEMA, UI)
+    assert [f.name for f in eforms.fields(version)] == list(SCHEMA["properties"])
+
+
 def test_fields_of_a_version_use_its_ui() -> None:
     version = ProcedureVersion(eform_schema=SCHEMA, eform_ui=UI)
     assert eforms.fields(version)[0].prefill == "profile.full_name"
@@ -557,11 +578,11 @@ def test_a_new_draft_copies_the_eform_and_the_published_one_stays() -> None:
     with pytest.raises(ValidationError):
         version.save()
     draft = procedure_version_create_draft(procedure=version.procedure)
-    assert (draft.eform_schema, draft.eform_ui) == (SCHEMA, UI)
+    assert (draft.eform_schema, draft.eform_ui) == (SCHEMA, eforms.with_order(SCHEMA, UI))
     draft.eform_ui = {}
     draft.save()
     version.refresh_from_db()
-    assert version.eform_ui == UI
+    assert version.eform_ui == eforms.with_order(SCHEMA, UI)
 
 
 # ---- admin --------------------------------------------------------------------------------------------
@@ -689,15 +710,17 @@ def test_export_import_round_trip_keeps_the_eform() -> None:
     version = make_version(eform_schema=SCHEMA, eform_ui=UI)
     doc = export_document()
     row = next(p for p in doc["procedures"] if p["code"] == version.procedure.code)
-    assert (row["eform_schema"], row["eform_ui"]) == (SCHEMA, UI)
+    assert (row["eform_schema"], row["eform_ui"]) == (SCHEMA, eforms.with_order(SCHEMA, UI))
     assert import_document(json.loads(json.dumps(doc))).unchanged == [version.procedure.code]
     assert import_xlsx(export_xlsx()).unchanged == [version.procedure.code]
     changed = copy.deepcopy(doc)
-    changed["procedures"][0]["eform_ui"] = {}
+    changed["procedures"][0]["eform_ui"]["full_name"]["help"] = "Ghi chữ in hoa."
     assert import_document(changed).updated == [version.procedure.code]
     current = version.procedure.versions.order_by("-number").first()
     assert current is not None
-    assert (current.number, current.eform_schema, current.eform_ui) == (2, SCHEMA, {})
+    assert (current.number, current.eform_schema) == (2, SCHEMA)
+    assert current.eform_ui["full_name"] == {"prefill": "profile.full_name", "help": "Ghi chữ in hoa.", "order": 0}
+    assert [f.name for f in eforms.fields(current)] == list(SCHEMA["properties"])
 
 
 @pytest.mark.django_db

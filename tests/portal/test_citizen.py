@@ -228,3 +228,81 @@ def test_kiosk_rating_by_code_and_id_number(world: World) -> None:
     assert wrong.status_code == 400 and not SatisfactionRating.objects.exists()
     assert client.post("/danh-gia/", rating_data(code=dossier.code, id_number="052090001234")).status_code == 302
     assert SatisfactionRating.objects.get().channel == "kiosk"
+
+
+# ---- e-form and population data ---------------------------------------------------------------------------
+
+EFORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["full_name", "birth_date", "purpose"],
+    "properties": {
+        "full_name": {"type": "string", "title": "Họ và tên", "maxLength": 100},
+        "birth_date": {"type": "string", "format": "date", "title": "Ngày sinh"},
+        "permanent_address": {"type": "string", "title": "Nơi thường trú"},
+        "purpose": {"type": "string", "title": "Mục đích sử dụng phiếu", "minLength": 3},
+    },
+}
+EFORM_UI: dict[str, Any] = {
+    "full_name": {"prefill": "profile.full_name"},
+    "birth_date": {"prefill": "population.birth_date"},
+    "permanent_address": {"prefill": "population.permanent_address", "widget": "textarea"},
+    "purpose": {"prefill": "previous.purpose"},
+}
+
+
+def with_eform(world: World) -> None:
+    from motcua.catalog.services import procedure_version_create_draft, procedure_version_publish
+
+    draft = procedure_version_create_draft(procedure=world.version.procedure)
+    draft.eform_schema = EFORM_SCHEMA
+    draft.eform_ui = EFORM_UI
+    draft.save()
+    procedure_version_publish(version=draft, at=at("2026-01-05 08:00"))
+
+
+def test_the_eform_is_rendered_validated_and_filled_from_the_population_database(world: World) -> None:
+    with_eform(world)
+    client = signed_in(world.citizen)
+    client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    page = client.get(f"/ho-so-cua-toi/nhap/{draft.pk}/").content.decode()
+    assert 'name="form-purpose"' in page and "Mục đích sử dụng phiếu" in page
+    # the simulator holds Nguyễn Văn An, 052090001234, born 1990
+    response = draft_post(client, draft, "population", birth_date="1990-01-01")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.applicant["birth_date"] == "1990-03-02"
+    assert draft.form_data["birth_date"] == "1990-03-02"
+    assert draft.form_data["permanent_address"].startswith("Số 12 đường Lê Lợi")
+    # a missing required e-form field is named in the review and nothing is submitted
+    draft_post(client, draft, "attach:TP1", file_TP1=pdf())
+    draft_post(client, draft, "attach:TP2", file_TP2=pdf("b.pdf", SMALL_PDF + b"\n% b"))
+    review = client.post(f"/ho-so-cua-toi/nhap/{draft.pk}/xem-lai/")
+    assert review.status_code == 422
+    assert "Mục đích sử dụng phiếu: Trường này là bắt buộc." in review.content.decode()
+    assert Dossier.objects.count() == 0
+    draft_post(
+        client,
+        draft,
+        "save",
+        **{
+            "form-full_name": "Nguyễn Văn An",
+            "form-birth_date": "02/03/1990",
+            "form-permanent_address": "Số 12 đường Lê Lợi",
+            "form-purpose": "Xin việc",
+        },
+    )
+    assert client.post(f"/ho-so-cua-toi/nhap/{draft.pk}/xem-lai/").status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.form_data["purpose"] == "Xin việc"
+    assert dossier.form_data["birth_date"] == "1990-03-02"
+
+
+def test_an_unknown_citizen_is_not_filled_in(world: World) -> None:
+    client = signed_in(world.citizen)
+    client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    response = draft_post(client, draft, "population", full_name="Người Không Có", birth_date="1990-01-01")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.applicant["full_name"] == "Người Không Có"

@@ -426,6 +426,34 @@ def fields(source: Any, ui: Mapping[str, Any] | None = None) -> list[EField]:
     return _make_fields(schema, ui or {}, "")
 
 
+def with_order(schema: Any, ui: Any) -> Any:
+    """`ui` with an explicit `order` for every field that has none: its place in the schema as written.
+
+    PostgreSQL stores JSON as jsonb, which does not keep the order of object keys; the model calls this
+    before saving so that the fields keep the order the author wrote them in.
+    """
+    if not isinstance(schema, dict) or not isinstance(ui, dict):
+        return ui
+    result: dict[str, Any] = {key: dict(value) if isinstance(value, dict) else value for key, value in ui.items()}
+
+    def visit(node: Any, prefix: str) -> None:
+        properties = node.get("properties") if isinstance(node, dict) else None
+        if not isinstance(properties, dict):
+            return
+        for index, (name, prop) in enumerate(properties.items()):
+            path = f"{prefix}.{name}" if prefix else name
+            hints = result.get(path)
+            if hints is None:
+                result[path] = hints = {}
+            if isinstance(hints, dict) and "order" not in hints:
+                hints["order"] = index
+            if isinstance(prop, dict) and not prefix:
+                visit(prop if prop.get("type") == "object" else prop.get("items"), path)
+
+    visit(schema, "")
+    return result
+
+
 def walk(items: Iterable[EField]) -> Iterable[EField]:
     """Every field, groups first and then their children."""
     for item in items:

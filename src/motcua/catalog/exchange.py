@@ -550,6 +550,8 @@ def _same_content(version: ProcedureVersion, incoming: ProcedureIn) -> bool:
             value = Decimal(str(wanted[time_key]["value"]))
             wanted[time_key]["value"] = int(value) if value == value.to_integral_value() else float(value)
     current["status"] = wanted["status"]
+    if wanted["eform_schema"]:  # as saved by the model
+        wanted["eform_ui"] = eforms.with_order(wanted["eform_schema"], wanted["eform_ui"])
     for key in JSON_COLUMNS:
         if not wanted[key]:
             del wanted[key]

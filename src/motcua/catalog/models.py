@@ -206,6 +206,8 @@ class ProcedureVersion(models.Model):
             stored = ProcedureVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored is not None and stored != self.Status.DRAFT:
                 raise ValidationError(_("Phiên bản đã công bố không được sửa; hãy tạo phiên bản mới."))
+        if self.eform_schema:  # keep the fields' order: jsonb (PostgreSQL) does not keep the order of keys
+            self.eform_ui = eforms.with_order(self.eform_schema, self.eform_ui or {})
         self.search_text = self.build_search_text()
         super().save(*args, **kwargs)
 

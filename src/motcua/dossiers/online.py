@@ -225,6 +225,17 @@ def draft_submit(*, draft: DossierDraft, actor: Any, at: dt.datetime | None = No
     return dossier
 
 
+def earlier_forms(user: Any, version: Any) -> list[dict[str, Any]]:
+    """The e-form data of the applicant's earlier dossiers of the same procedure, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Dossier.objects.filter(account=user, procedure_id=version.procedure_id)
+        .order_by("-submitted_at")
+        .values_list("form_data", flat=True)[:5]
+    )
+
+
 # ---- the personal data store ------------------------------------------------------------------------------
 
 

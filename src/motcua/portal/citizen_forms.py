@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from motcua.catalog import eforms
 from motcua.core.errors import DomainError
 from motcua.dossiers import online
 from motcua.dossiers.models import ApplicantKind, Delivery, DossierDraft, SatisfactionRating, StoredDocument
@@ -25,9 +26,12 @@ def apply_errors(form: forms.Form, error: DomainError) -> None:
         "delivery.address": "delivery_address",
     }
     for item in error.errors:
+        if item.field.startswith("form.") and isinstance(form, DraftForm):
+            # an e-form field: shown next to the field on the form page, with its label in the summary
+            form.eform_errors.append(item)
+            form.add_error(None, f"{form.eform_label(item.field[5:])}: {item.message}")
+            continue
         name = aliases.get(item.field, item.field.rsplit(".", 1)[-1])
-        if item.field.startswith("form.") and f"form-{name}" in form.fields:
-            name = f"form-{name}"
         form.add_error(name if name in form.fields else None, item.message)
 
 
@@ -151,6 +155,9 @@ class DraftForm(forms.Form):
         cast(forms.ChoiceField, self.fields["ward_code"]).choices = wards
         cast(forms.ChoiceField, self.fields["delivery_ward_code"]).choices = wards
         self.store: list[StoredDocument] = online.stored_documents(user)
+        self.user = user
+        self.eform_items = eforms.fields(version) if version.eform_schema else []
+        self.eform_errors: list[Any] = []
 
     def draft_values(self) -> dict[str, Any]:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -187,10 +194,35 @@ class DraftForm(forms.Form):
 
     def form_data(self) -> dict[str, Any]:
         """The e-form's values as posted (kept as entered in the draft; checked at submission)."""
+        if self.is_bound and self.eform_items:
+            return eforms.parse_post(self.eform_items, self.data)
         return dict(self.draft.form_data)
 
+    def eform_values(self, population: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the e-form shows: the draft's values, else what the state and the applicant gave before."""
+        if self.draft.form_data and population is None:
+            return dict(self.draft.form_data)
+        profile = getattr(self.user, "profile", None)
+        filled = eforms.prefill(
+            self.eform_items,
+            {
+                "profile": eforms.profile_source(profile) if profile is not None else None,
+                "population": population,
+                "previous": eforms.previous_source(online.earlier_forms(self.user, self.draft.procedure_version)),
+            },
+        )
+        return {**filled, **{k: v for k, v in self.draft.form_data.items() if v not in ("", None)}}
+
     def eform_html(self) -> str:
-        return ""
+        if not self.eform_items:
+            return ""
+        return eforms.render_eform(self.eform_items, self.eform_values(), self.eform_errors)
+
+    def eform_label(self, path: str) -> str:
+        for item in eforms.walk(self.eform_items):
+            if item.path == path:
+                return str(item.label)
+        return path
 
 
 def draft_as_data(draft: DossierDraft) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from motcua.core.errors import DomainError, NotFound
 from motcua.dossiers import official_forms, online, selectors, services
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDraft, SatisfactionRating, Status
+from motcua.integrations.population import services as population
 from motcua.portal import citizen_forms as forms
 
 LOOKUP_LIMIT_PER_MINUTE = 20
@@ -281,6 +282,8 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Đã đính kèm giấy tờ."))
         elif action.startswith("remove:"):
             online.draft_detach(draft=current, actor=request.user, component=action.split(":", 1)[1])
+        elif action == "population":
+            _fill_from_population(request, current, form)
         elif action == "review":
             return HttpResponseRedirect(reverse("portal:draft_review", args=[current.pk]))
         elif action == "delete":
@@ -293,6 +296,41 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
         forms.apply_errors(form, exc)
         return _draft_page(request, _draft(request, pk), form, status=exc.status)
     return HttpResponseRedirect(reverse("portal:draft", args=[current.pk]) + "#giay-to")
+
+
+def _fill_from_population(request: HttpRequest, current: DossierDraft, form: forms.DraftForm) -> None:
+    """ "Điền từ CSDL dân cư": the applicant's identity and the e-form from the population database."""
+    applicant = current.applicant
+    birth = applicant.get("birth_date", "")
+    citizen = population.population_lookup(
+        actor=request.user,
+        id_number=applicant.get("id_number", ""),
+        full_name=applicant.get("full_name", ""),
+        birth_year=int(birth[:4]) if birth[:4].isdigit() else 0,
+        purpose=_("Điền sẵn tờ khai nộp trực tuyến"),
+    )
+    if citizen is None:
+        messages.warning(request, _("Không tìm thấy công dân khớp số định danh, họ tên và năm sinh đã nhập."))
+        return
+    source = citizen.as_source()
+    filled = {
+        **applicant,
+        "full_name": citizen.full_name,
+        "birth_date": citizen.birth_date.isoformat() if citizen.birth_date else birth,
+        "ward_code": source.get("permanent_ward_code", applicant.get("ward_code", "")),
+        "address_line": source.get("permanent_address_line", applicant.get("address_line", "")),
+    }
+    online.draft_update(
+        draft=current,
+        actor=request.user,
+        applicant=filled,
+        agency_code=current.agency_code,
+        form_data=form.eform_values(population=source) if form.eform_items else current.form_data,
+        delivery_method=current.delivery_method,
+        delivery_ward_code=current.delivery_ward_code,
+        delivery_address=current.delivery_address,
+    )
+    messages.success(request, _("Đã điền thông tin từ Cơ sở dữ liệu quốc gia về dân cư; hãy kiểm tra lại."))
 
 
 @require_http_methods(["GET", "POST"])
