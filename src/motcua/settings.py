@@ -246,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60.0,
         "options": {"expires": 15 * 60},
     },
+    "remind-waiting-applicants": {
+        "task": "motcua.notify.tasks.remind_waiting_applicants",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 60 * 60},
+    },
     "flag-apology-needed": {
         "task": "motcua.dossiers.tasks.flag_apology_needed",
         "schedule": 30 * 60.0,
@@ -343,3 +348,6 @@ MOTCUA_NOTIFY_RATE_EMAIL = int(os.environ.get("MOTCUA_NOTIFY_RATE_EMAIL", "120")
 MOTCUA_NOTIFY_RATE_SMS = int(os.environ.get("MOTCUA_NOTIFY_RATE_SMS", "60"))
 MOTCUA_NOTIFY_RATE_ZALO = int(os.environ.get("MOTCUA_NOTIFY_RATE_ZALO", "60"))
 MOTCUA_NOTIFY_HTTP_TIMEOUT = float(os.environ.get("MOTCUA_NOTIFY_HTTP_TIMEOUT", "10"))
+
+# Reminders to applicants whose dossier waits for a supplement or a payment: every this many working days.
+MOTCUA_REMINDER_AFTER_DAYS = int(os.environ.get("MOTCUA_REMINDER_AFTER_DAYS", "3"))
