@@ -306,3 +306,61 @@ def test_an_unknown_citizen_is_not_filled_in(world: World) -> None:
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.applicant["full_name"] == "Người Không Có"
+
+
+def test_a_procedure_received_anywhere_lets_the_applicant_choose_the_centre(world: World) -> None:
+    from motcua.catalog.services import procedure_version_create_draft, procedure_version_publish
+    from motcua.org.models import Agency
+    from tests.factories import AgencyFactory
+
+    other_centre = AgencyFactory(
+        code="000.10.31.H21",
+        name="Trung tâm Phục vụ hành chính công phường Quy Nhơn",
+        kind=Agency.Kind.SERVICE_CENTRE,
+        administrative_unit=world.centre.administrative_unit,
+    )
+    version = procedure_version_create_draft(procedure=world.version.procedure)
+    version.any_reception_point = True
+    version.save()
+    procedure_version_publish(version=version, at=at("2026-01-05 08:00"))
+    client = signed_in(world.citizen)
+    client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    assert (
+        "Trung tâm Phục vụ hành chính công phường Quy Nhơn"
+        in client.get(f"/ho-so-cua-toi/nhap/{draft.pk}/").content.decode()
+    )
+    draft_post(client, draft, "attach:TP1", file_TP1=pdf(), receiving_agency=other_centre.code)
+    draft_post(
+        client, draft, "attach:TP2", file_TP2=pdf("b.pdf", SMALL_PDF + b"\n% b"), receiving_agency=other_centre.code
+    )
+    assert client.post(f"/ho-so-cua-toi/nhap/{draft.pk}/xem-lai/").status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.receiving_agency == other_centre
+    assert dossier.code.startswith("000.10.31.H21-")
+
+
+def test_a_procedure_received_only_by_its_agency_refuses_another_centre(world: World) -> None:
+    from motcua.core.errors import InvalidInput
+    from motcua.org.models import Agency
+    from tests.dossiers.conftest import applicant, upload_pdf
+    from tests.factories import AgencyFactory
+
+    other_centre = AgencyFactory(
+        code="000.10.31.H21", kind=Agency.Kind.SERVICE_CENTRE, administrative_unit=world.centre.administrative_unit
+    )
+    data = services.SubmissionData(
+        procedure=world.version.procedure.code,
+        agency=world.department.code,
+        channel="online",
+        applicant=applicant(),
+        documents=[
+            services.DocumentData(component="TP1", upload_id=upload_pdf(world.citizen)),
+            services.DocumentData(component="TP2", upload_id=upload_pdf(world.citizen)),
+        ],
+        receiving_agency=other_centre.code,
+    )
+    with pytest.raises(InvalidInput) as refused:
+        services.dossier_submit(actor=world.citizen, data=data)
+    assert [e.field for e in refused.value.errors] == ["receiving_agency"]
+    assert Dossier.objects.count() == 0

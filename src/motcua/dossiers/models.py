@@ -402,6 +402,7 @@ class DossierDraft(models.Model):
         ProcedureVersion, verbose_name=_("phiên bản thủ tục"), on_delete=models.CASCADE, related_name="+"
     )
     agency_code = models.CharField(_("cơ quan giải quyết"), max_length=40, blank=True)
+    receiving_agency_code = models.CharField(_("nơi tiếp nhận"), max_length=40, blank=True)
     # kind, full_name, id_number, birth_date (ISO), phone, email, ward_code, address_line
     applicant = models.JSONField(_("người nộp"), default=dict, blank=True)
     form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)

@@ -35,6 +35,7 @@ from motcua.dossiers.models import (
     Upload,
 )
 from motcua.dossiers.uploads import upload_create
+from motcua.org.models import Agency
 
 # The nine indicators of the satisfaction evaluation (domain.md §4), each 2, 1 or 0 points.
 RATING_INDICATORS = [
@@ -102,12 +103,14 @@ def draft_update(
     delivery_method: str,
     delivery_ward_code: str = "",
     delivery_address: str = "",
+    receiving_agency_code: str = "",
 ) -> DossierDraft:
     """Save what the applicant entered; nothing is checked yet (the submission checks everything)."""
     if draft.account_id != getattr(actor, "pk", None):
         raise PermissionDenied("draft")
     draft.applicant = {k: str(v) if v is not None else "" for k, v in applicant.items()}
     draft.agency_code = agency_code
+    draft.receiving_agency_code = receiving_agency_code
     draft.form_data = form_data
     draft.delivery_method = delivery_method if delivery_method in Delivery.values else Delivery.ONLINE
     draft.delivery_ward_code = delivery_ward_code
@@ -218,11 +221,20 @@ def draft_submit(*, draft: DossierDraft, actor: Any, at: dt.datetime | None = No
         delivery_method=draft.delivery_method,
         delivery_ward_code=draft.delivery_ward_code or None,
         delivery_address=draft.delivery_address,
+        receiving_agency=draft.receiving_agency_code,
     )
     dossier = services.dossier_submit(actor=actor, data=data, at=at)
     store_from_dossier(dossier=dossier, owner=actor)
     draft.delete()
     return dossier
+
+
+def reception_centres(version: Any) -> list[Agency]:
+    """Where an online dossier of `version` may be received: any service centre of the province when the
+    procedure allows it, otherwise none to choose (the competent agency's one-stop unit receives it)."""
+    if not version.any_reception_point:
+        return []
+    return list(Agency.objects.filter(kind=Agency.Kind.SERVICE_CENTRE, is_active=True).order_by("name"))
 
 
 def earlier_forms(user: Any, version: Any) -> list[dict[str, Any]]:

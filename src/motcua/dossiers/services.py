@@ -85,6 +85,8 @@ class SubmissionData:
     owner_name: str = ""
     owner_id_number: str = ""
     reception_point: str | None = None
+    # online, when the procedure may be received anywhere: the service centre the applicant chose
+    receiving_agency: str = ""
 
 
 def stream(dossier: Dossier) -> str:
@@ -213,10 +215,11 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
 
         data.form, form_errors = eforms.validate(version.eform_schema, data.form, version.eform_ui)
         errors.extend(FieldError(f"form.{e.field}" if e.field else "form", e.message) for e in form_errors)
+    chosen_centre = _chosen_centre(data, version, competent, staff, errors)
     if errors or competent is None:
         raise InvalidInput(detail=_("Hồ sơ chưa hợp lệ."), errors=errors)
 
-    receiving = staff.agency if staff is not None else receiving_centre_for(competent)
+    receiving = staff.agency if staff is not None else chosen_centre or receiving_centre_for(competent)
     reception_point = None
     if data.reception_point:
         reception_point = ReceptionPoint.objects.filter(agency=receiving, code=data.reception_point).first()
@@ -267,6 +270,29 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
     )
     outbox.emit("dossier.submitted", subject=dossier.code, payload={"code": dossier.code})
     return dossier
+
+
+def _chosen_centre(
+    data: SubmissionData, version: Any, competent: Agency | None, staff: Staff | None, errors: list[FieldError]
+) -> Agency | None:
+    """The service centre an online applicant chose to receive the dossier (procedures received anywhere)."""
+    if not data.receiving_agency or staff is not None or competent is None:
+        return None
+    centre = Agency.objects.filter(code=data.receiving_agency, kind=Agency.Kind.SERVICE_CENTRE, is_active=True).first()
+    same_province = centre is not None and (
+        centre.administrative_unit.province().pk == competent.administrative_unit.province().pk
+    )
+    if centre is None or not same_province:
+        errors.append(FieldError("receiving_agency", _("Không có điểm tiếp nhận này trong tỉnh.")))
+        return None
+    if not version.any_reception_point and centre != receiving_centre_for(competent):
+        errors.append(
+            FieldError(
+                "receiving_agency", _("Thủ tục này chỉ tiếp nhận tại Bộ phận Một cửa của cơ quan có thẩm quyền.")
+            )
+        )
+        return None
+    return centre
 
 
 def _attach(

@@ -130,6 +130,11 @@ class DraftForm(forms.Form):
     ward_code = forms.ChoiceField(label=_("Xã, phường"), required=False)
     address_line = forms.CharField(label=_("Địa chỉ (số nhà, đường, thôn)"), max_length=255, required=False)
     agency = forms.ChoiceField(label=_("Cơ quan giải quyết"), required=False)
+    receiving_agency = forms.ChoiceField(
+        label=_("Nơi tiếp nhận hồ sơ"),
+        required=False,
+        help_text=_("Thủ tục này được tiếp nhận tại bất kỳ Trung tâm Phục vụ hành chính công nào trong tỉnh."),
+    )
     delivery_method = forms.ChoiceField(
         label=_("Nhận kết quả"), choices=Delivery.choices, widget=forms.RadioSelect, required=False
     )
@@ -151,6 +156,14 @@ class DraftForm(forms.Form):
             ("", _("— Chọn cơ quan —")),
             *((a.code, a.name) for a in agencies),
         ]
+        centres = online.reception_centres(version)
+        if centres:
+            cast(forms.ChoiceField, self.fields["receiving_agency"]).choices = [
+                ("", _("— Theo cơ quan giải quyết —")),
+                *((c.code, c.name) for c in centres),
+            ]
+        else:
+            del self.fields["receiving_agency"]
         wards = ward_choices()
         cast(forms.ChoiceField, self.fields["ward_code"]).choices = wards
         cast(forms.ChoiceField, self.fields["delivery_ward_code"]).choices = wards
@@ -178,6 +191,7 @@ class DraftForm(forms.Form):
                 "address_line": value("address_line") or "",
             },
             "agency_code": value("agency") or "",
+            "receiving_agency_code": value("receiving_agency") or "",
             "form_data": self.form_data(),
             "delivery_method": value("delivery_method") or Delivery.ONLINE,
             "delivery_ward_code": value("delivery_ward_code") or "",
@@ -238,6 +252,7 @@ def draft_as_data(draft: DossierDraft) -> dict[str, Any]:
         "ward_code": applicant.get("ward_code", ""),
         "address_line": applicant.get("address_line", ""),
         "agency": draft.agency_code,
+        "receiving_agency": draft.receiving_agency_code,
         "delivery_method": draft.delivery_method,
         "delivery_ward_code": draft.delivery_ward_code,
         "delivery_address": draft.delivery_address,

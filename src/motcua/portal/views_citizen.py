@@ -325,6 +325,7 @@ def _fill_from_population(request: HttpRequest, current: DossierDraft, form: for
         actor=request.user,
         applicant=filled,
         agency_code=current.agency_code,
+        receiving_agency_code=current.receiving_agency_code,
         form_data=form.eform_values(population=source) if form.eform_items else current.form_data,
         delivery_method=current.delivery_method,
         delivery_ward_code=current.delivery_ward_code,
