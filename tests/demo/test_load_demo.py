@@ -339,3 +339,14 @@ def test_demo_accounts_command_lists_the_accounts():
     assert lines[0] == "Demo accounts (password for all):"
     assert [line.split()[0] for line in lines[1:]] == [spec.username for spec in ACCOUNTS]
     assert all("MotCua@2026" in line for line in lines[1:])
+
+
+def test_demo_citizens_are_known_to_the_population_simulator(demo):
+    from motcua.accounts.models import Profile
+    from motcua.integrations.population.simulator import CITIZENS
+
+    known = {(c.id_number, c.full_name, c.birth_date) for c in CITIZENS}
+    for username in ("congdan1", "congdan2"):
+        profile = Profile.objects.get(user__username=username)
+        assert (profile.id_number, profile.full_name, profile.birth_date) in known
+        assert profile.identity_verified_at is None  # typed by the demo, not verified by the state

@@ -6,6 +6,7 @@ official list. Running the loader twice leaves the same data.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from django.contrib.auth.models import Permission as AuthPermission
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from motcua.accounts.models import Profile
 from motcua.catalog.exchange import ImportReport, import_document
 from motcua.catalog.models import Component, Procedure
 from motcua.demo.templates import blank_form_pdf
@@ -303,9 +305,52 @@ ACCOUNTS = [
         (Role.MONITOR,),
         "Chuyên viên Văn phòng UBND tỉnh",
     ),
-    AccountSpec("congdan1", "Nguyễn Thị Lan", "công dân", None, None, ()),
-    AccountSpec("congdan2", "Trần Văn Minh", "công dân", None, None, ()),
+    AccountSpec("congdan1", "Lê Thị Hồng Nhung", "công dân", None, None, ()),
+    AccountSpec("congdan2", "Nguyễn Văn An", "công dân", None, None, ()),
 ]
+
+# The demo citizens are people the population-database simulator knows (same ID number, name, birth date),
+# so "Điền từ CSDL dân cư" works in the demo. Profiles are not marked as verified identities.
+CITIZEN_PROFILES = {
+    "congdan1": {
+        "id_number": "052192004567",
+        "birth_date": dt.date(1992, 7, 15),
+        "gender": "female",
+        "phone": "0905000001",
+        "ward": "21583",
+        "address": "Số 12 đường Lê Lợi, tổ 3",
+    },
+    "congdan2": {
+        "id_number": "052090001234",
+        "birth_date": dt.date(1990, 3, 2),
+        "gender": "male",
+        "phone": "0905000002",
+        "ward": "21583",
+        "address": "Số 12 đường Lê Lợi, tổ 3",
+    },
+}
+
+
+def _citizen_profile(user: Any, spec: AccountSpec) -> None:
+    data = CITIZEN_PROFILES.get(spec.username)
+    if data is None:
+        return
+    ward = AdministrativeUnit.objects.filter(code=data["ward"]).first()
+    Profile.objects.update_or_create(
+        user=user,
+        defaults={
+            "full_name": spec.full_name,
+            "id_number": data["id_number"],
+            "birth_date": data["birth_date"],
+            "gender": data["gender"],
+            "phone": data["phone"],
+            "email": user.email,
+            "permanent_ward": ward,
+            "permanent_address": data["address"],
+            "current_ward": ward,
+            "current_address": data["address"],
+        },
+    )
 
 
 @dataclass
@@ -417,6 +462,7 @@ def _load_accounts() -> int:
             user.set_password(DEMO_PASSWORD)
         user.save()
         if spec.agency is None:
+            _citizen_profile(user, spec)
             continue
         agency = Agency.objects.get(code=spec.agency)
         unit = OrganisationalUnit.objects.get(agency=agency, code=spec.unit) if spec.unit else None

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog import eforms
 from motcua.core.errors import DomainError
+from motcua.core.text import person_name
 from motcua.dossiers import online
 from motcua.dossiers.models import ApplicantKind, Delivery, DossierDraft, SatisfactionRating, StoredDocument
 from motcua.org.models import AdministrativeUnit
@@ -264,7 +265,7 @@ def _from_profile(user: Any) -> dict[str, Any]:
     profile = getattr(user, "profile", None)
     if profile is None:
         return {
-            "full_name": user.get_full_name() if hasattr(user, "get_full_name") else "",
+            "full_name": person_name(user) if getattr(user, "last_name", "") or getattr(user, "first_name", "") else "",
             "email": getattr(user, "email", ""),
         }
     ward = getattr(profile, "permanent_ward", None) or getattr(profile, "current_ward", None)
