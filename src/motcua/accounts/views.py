@@ -252,7 +252,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             error = refused
             apply_errors(form, refused)
         else:
-            messages.success(request, _("Đã lưu hồ sơ."))
+            messages.success(request, _("Đã lưu thông tin tài khoản."))
             return HttpResponseRedirect(reverse("accounts:profile"))
     return render(
         request,

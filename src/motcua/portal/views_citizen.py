@@ -307,7 +307,7 @@ def _fill_from_population(request: HttpRequest, current: DossierDraft, form: for
         id_number=applicant.get("id_number", ""),
         full_name=applicant.get("full_name", ""),
         birth_year=int(birth[:4]) if birth[:4].isdigit() else 0,
-        purpose=_("Điền sẵn tờ khai nộp trực tuyến"),
+        purpose="Điền sẵn tờ khai nộp trực tuyến",  # stored in the lookup log as written, not translated
     )
     if citizen is None:
         messages.warning(request, _("Không tìm thấy công dân khớp số định danh, họ tên và năm sinh đã nhập."))
