@@ -1,6 +1,7 @@
 """WCAG 2.1 AA (axe-core, served from node_modules to the browser), a 360 px wide screen, page weight.
 
-Pages: the catalogue, a procedure, the public lookup, "my dossiers", a dossier, and the online form.
+Pages: the catalogue, a procedure, the public lookup, sign-in and registration, "my dossiers", a dossier,
+the online form and its review before submission, the data store and the profile.
 """
 
 from __future__ import annotations
@@ -63,7 +64,14 @@ def pages(transactional_db: Any, world: World, live_server: Any) -> dict[str, An
             "/dang-nhap/",
             "/tai-khoan/dang-ky/",
         ],
-        "private": ["/ho-so-cua-toi/", f"/ho-so-cua-toi/{dossier.code}/", f"/ho-so-cua-toi/nhap/{draft.pk}/"],
+        "private": [
+            "/ho-so-cua-toi/",
+            f"/ho-so-cua-toi/{dossier.code}/",
+            f"/ho-so-cua-toi/nhap/{draft.pk}/",
+            f"/ho-so-cua-toi/nhap/{draft.pk}/xem-lai/",
+            "/ho-so-cua-toi/kho-du-lieu/",
+            "/tai-khoan/ho-so/",
+        ],
     }
 
 
