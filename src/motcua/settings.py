@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "motcua.accounts",
     "motcua.notify",
     "motcua.integrations",
+    "motcua.payments",
+    "motcua.results",
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",
