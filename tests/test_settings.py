@@ -32,11 +32,18 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_PRELOAD",
     "LOG_LEVEL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
+# Families of variables read by the apps' settings blocks (notifications, sign-on, jobs, integrations).
+SETTINGS_PREFIXES = ("MOTCUA_", "OIDC_", "EMAIL_", "ZALO_", "CELERY_", "OTP_")
 
 
 def environment(**overrides: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SETTINGS_VARIABLES and not name.startswith(SETTINGS_PREFIXES)
+    }
     env["PYTHONPATH"] = str(PROJECT_DIR / "src")
     env.update(overrides)
     return env
