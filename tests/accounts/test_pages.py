@@ -167,12 +167,14 @@ def test_sign_in_with_next_goes_back_but_never_off_site() -> None:
     assert 'name="next" value="https://evil.example/"' not in page  # not carried into the form
 
 
-def test_staff_signing_in_here_go_to_the_back_office() -> None:
+def test_staff_are_sent_to_the_back_office_sign_in_without_a_session() -> None:
     staff = make_staff(username="tiepnhan")
     staff.user.set_password(PASSWORD)
     staff.user.save()
-    response = Client().post("/dang-nhap/?next=/thu-tuc/", {"identifier": "tiepnhan", "password": PASSWORD})
-    assert response["Location"] == "/can-bo/"
+    client = Client()
+    response = client.post("/dang-nhap/?next=/thu-tuc/", {"identifier": "tiepnhan", "password": PASSWORD})
+    assert response["Location"] == "/can-bo/dang-nhap/"
+    assert "_auth_user_id" not in client.session  # the back office asks for the second factor where it applies
 
 
 def test_a_wrong_password_shows_the_error_and_signs_nobody_in() -> None:

@@ -246,7 +246,8 @@ def test_token_refused_for_an_inactive_account(client: Client, world: World) -> 
     assert_problem(response, 401)
 
 
-def test_token_attempts_are_rate_limited(client: Client, world: World) -> None:
+def test_token_attempts_are_rate_limited(client: Client, world: World, settings: Any) -> None:
+    settings.MOTCUA_LOGIN_MAX_FAILURES = 100  # the lockout has its own test: here, the rate limit alone
     assert TOKEN_ATTEMPTS_PER_MINUTE == 10
     for _attempt in range(TOKEN_ATTEMPTS_PER_MINUTE):
         wrong = client.post(
@@ -268,7 +269,8 @@ def test_token_attempts_are_rate_limited(client: Client, world: World) -> None:
     assert_problem(elsewhere, 429)
 
 
-def test_token_limit_resets_after_a_minute(client: Client, world: World, clock: Any) -> None:
+def test_token_limit_resets_after_a_minute(client: Client, world: World, clock: Any, settings: Any) -> None:
+    settings.MOTCUA_LOGIN_MAX_FAILURES = 100  # the lockout has its own test: here, the rate limit alone
     for _attempt in range(11):
         client.post("/api/v1/auth/token", {"username": "tiepnhan", "password": "x"}, content_type="application/json")
     clock.move_to(at("2026-03-02 09:01:30"))
@@ -1330,3 +1332,32 @@ def test_status_constants_match_the_contract() -> None:
         "returned": 10,
     }
     assert {str(s) for s in Status} == set(NATIONAL_STATUS_CODE)
+
+
+def test_token_obeys_the_lockout_and_the_second_factor(world: World, settings: Any) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from motcua.core import lockout
+
+    settings.MOTCUA_LOGIN_MAX_FAILURES = 3
+    user = world.officer.user
+    user.set_password("Dung-Mat-Khau-1")
+    user.save()
+    client = Client()
+    for _ in range(3):
+        assert (
+            client.post(
+                "/api/v1/auth/token", {"username": "tiepnhan", "password": "sai"}, content_type="application/json"
+            ).status_code
+            == 401
+        )
+    locked = client.post(
+        "/api/v1/auth/token", {"username": "tiepnhan", "password": "Dung-Mat-Khau-1"}, content_type="application/json"
+    )
+    assert locked.status_code == 429
+    lockout.record_success("tiepnhan")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    refused = client.post(
+        "/api/v1/auth/token", {"username": "tiepnhan", "password": "Dung-Mat-Khau-1"}, content_type="application/json"
+    )
+    assert refused.status_code == 403

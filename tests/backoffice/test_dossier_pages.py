@@ -348,3 +348,13 @@ def test_stop_by_the_leader_and_withdraw_at_the_counter(world: World) -> None:
     assert post_action(officer, withdrawn, "withdraw", {"reason": "Đơn xin rút"}).status_code == 302
     assert reload(withdrawn).status == Status.WITHDRAWN
     assert post_action(officer, withdrawn, "withdraw", {"reason": ""}).status_code in {400, 409}
+
+
+def test_a_revision_that_is_not_a_plain_number_is_ignored_not_a_server_error(world: World) -> None:
+    dossier = received(world)
+    response = signed_in(world.officer.user).post(
+        f"/can-bo/ho-so/{dossier.code}/thao-tac/forward/", {"revision": "²", "forward-comment": ""}
+    )
+    assert response.status_code == 302
+    alerts = signed_in(world.officer.user).post("/can-bo/canh-bao/", {"alert": ["²", "x"]})
+    assert alerts.status_code == 302

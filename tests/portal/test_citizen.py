@@ -364,3 +364,43 @@ def test_a_procedure_received_only_by_its_agency_refuses_another_centre(world: W
         services.dossier_submit(actor=world.citizen, data=data)
     assert [e.field for e in refused.value.errors] == ["receiving_agency"]
     assert Dossier.objects.count() == 0
+
+
+def test_a_draft_submitted_twice_makes_one_dossier(world: World) -> None:
+    from motcua.core.errors import NotFound
+    from motcua.dossiers import online
+
+    client = signed_in(world.citizen)
+    client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    draft_post(client, draft, "attach:TP1", file_TP1=pdf())
+    draft_post(client, draft, "attach:TP2", file_TP2=pdf("b.pdf", SMALL_PDF + b"\n% b"))
+    stale = DossierDraft.objects.get()  # a second request read the draft before the first one submitted it
+    online.draft_submit(draft=DossierDraft.objects.get(), actor=world.citizen)
+    with pytest.raises(NotFound):
+        online.draft_submit(draft=stale, actor=world.citizen)
+    assert Dossier.objects.count() == 1
+
+
+def test_replaced_and_abandoned_files_are_deleted(world: World, settings: Any, tmp_path: Any) -> None:
+    from motcua.dossiers.models import Upload
+
+    settings.MEDIA_ROOT = tmp_path
+    client = signed_in(world.citizen)
+    client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    draft_post(client, draft, "attach:TP1", file_TP1=pdf("a.pdf"))
+    draft_post(client, draft, "attach:TP1", file_TP1=pdf("b.pdf", SMALL_PDF + b"\n% b"))
+    assert Upload.objects.count() == 1
+    draft_post(client, draft, "delete")
+    assert Upload.objects.count() == 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_invalid_draft_input_is_not_stored(world: World) -> None:
+    client = signed_in(world.citizen)
+    client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    assert draft_post(client, draft, "save", agency="x" * 300, email="not-an-email").status_code == 302
+    draft.refresh_from_db()
+    assert draft.agency_code == "" and draft.applicant["email"] == ""

@@ -32,6 +32,7 @@ from motcua.accounts.forms import (
 )
 from motcua.accounts.identifiers import parse_identifier
 from motcua.accounts.models import Profile
+from motcua.core import ratelimit
 from motcua.core.errors import DomainError
 from motcua.org import access
 
@@ -42,7 +43,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return ratelimit.client_address(request)
 
 
 def _language(request: HttpRequest) -> str:
@@ -96,6 +97,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             error = refused
             form.add_error(None, refused.detail)
         else:
+            if access.staff_of(user) is not None or user.is_superuser:
+                # staff sign in at the back office, where the second factor and its rules apply
+                messages.info(request, _("Tài khoản cán bộ đăng nhập tại trang cán bộ."))
+                return HttpResponseRedirect(reverse("backoffice:login"))
             login(request, user)
             return HttpResponseRedirect(_landing(request, user))
     context = {

@@ -11,17 +11,12 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django_otp import devices_for_user
 
 from motcua.org import access
-from motcua.org.models import Role
-
-ADMIN_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.AGENCY_ADMIN})
 
 
 class SecondFactor(StrEnum):
@@ -31,14 +26,11 @@ class SecondFactor(StrEnum):
 
 
 def is_administrator(user: Any) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    staff = access.staff_of(user)
-    return staff is not None and bool(staff.role_set & ADMIN_ROLES)
+    return access.is_administrator(user)
 
 
 def has_device(user: Any) -> bool:
-    return any(True for _device in devices_for_user(user, confirmed=True))
+    return access.has_second_factor_device(user)
 
 
 def second_factor(request: HttpRequest) -> SecondFactor:
@@ -48,7 +40,7 @@ def second_factor(request: HttpRequest) -> SecondFactor:
         return SecondFactor.DONE
     if has_device(user):
         return SecondFactor.VERIFY
-    if settings.MOTCUA_ADMIN_2FA_REQUIRED and is_administrator(user):
+    if access.second_factor_required(user):
         return SecondFactor.ENROL
     return SecondFactor.DONE
 

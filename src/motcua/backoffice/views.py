@@ -36,6 +36,7 @@ from motcua.backoffice.forms import (
 )
 from motcua.catalog import selectors as catalog_selectors
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.text import parse_number
 from motcua.dossiers import deadlines, official_forms, process, queues, selectors, services, tracking_book
 from motcua.dossiers.lifecycle import ACTION_LABELS, Action
 from motcua.dossiers.models import Dossier, Outcome, Status
@@ -375,7 +376,7 @@ def _bound_form(request: HttpRequest, dossier: Dossier, action: Action) -> Any:
 
 def _call(request: HttpRequest, dossier: Dossier, action: Action, data: dict[str, Any]) -> Dossier:
     """Call the action's service with the cleaned data."""
-    revision = int(request.POST["revision"]) if request.POST.get("revision", "").isdigit() else None
+    revision = parse_number(request.POST.get("revision"))
     common: dict[str, Any] = {"dossier": dossier, "actor": request.user, "expected_revision": revision}
     match action:
         case Action.RECEIVE:
@@ -508,7 +509,7 @@ def unit_queue(request: HttpRequest) -> HttpResponse:
                     dossier=dossier,
                     actor=request.user,
                     assignee=Staff.objects.get(pk=form.cleaned_data["assignee"]),
-                    expected_revision=int(request.POST.get("revision", "0") or 0),
+                    expected_revision=parse_number(request.POST.get("revision")),
                 )
             except PermissionDenied:
                 messages.error(request, _("Bạn không có quyền phân công hồ sơ này."))
@@ -616,7 +617,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
 def alerts(request: HttpRequest) -> HttpResponse:
     """Cảnh báo: the deadline alerts of the signed-in officer; mark them read."""
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
+        ids = [n for n in (parse_number(v) for v in request.POST.getlist("alert")) if n is not None]
         count = deadlines.alert_mark_read(user=request.user, alert_ids=ids)
         messages.success(
             request,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth import authenticate, get_user_model, login, logout
@@ -61,7 +62,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 if guard.has_device(user):
                     request.session.cycle_key()
                     request.session[PENDING] = user.pk
-                    return HttpResponseRedirect(f"{reverse('backoffice:verify')}?next={_next(request)}")
+                    return HttpResponseRedirect(f"{reverse('backoffice:verify')}?{urlencode({'next': _next(request)})}")
                 login(request, user)
                 if guard.second_factor(request) == guard.SecondFactor.ENROL:
                     return HttpResponseRedirect(reverse("backoffice:security"))
@@ -95,6 +96,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             if not request.user.is_authenticated:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.cycle_key()  # a new session id for the raised privilege
             otp_login(request, device)
             return HttpResponseRedirect(_next(request))
     return render(
@@ -117,6 +119,8 @@ def security_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponseRedirect(reverse("backoffice:login"))
     user = request.user
+    if access.staff_of(user) is None and not user.is_superuser:
+        return render(request, "backoffice/denied.html", status=403)
     if guard.second_factor(request) == guard.SecondFactor.VERIFY:
         return HttpResponseRedirect(reverse("backoffice:verify"))
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -128,6 +132,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            request.session.cycle_key()
             otp_login(request, device)
             return HttpResponseRedirect(reverse("backoffice:inbox"))
         form.add_error("token", _("Mã không đúng. Kiểm tra giờ của điện thoại và thử lại."))

@@ -8,6 +8,7 @@ the name is locked for `MOTCUA_LOGIN_LOCK_MINUTES`; a success clears the count.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 
 from django.conf import settings
@@ -62,7 +63,9 @@ def record_failure(username: str, *, now: dt.datetime | None = None) -> dt.datet
         row.locked_until = moment + period
         row.failures = 0
         row.first_failure_at = None
-        logger.warning("sign-in locked for %s after %s failures", _key(username), max_failures)
+        # the name may be a phone number or an e-mail address: log a digest, never the personal data
+        digest = hashlib.sha256(_key(username).encode()).hexdigest()[:12]
+        logger.warning("sign-in locked for account #%s after %s failures", digest, max_failures)
     row.save()
     return row.locked_until if row.locked_until and row.locked_until > moment else None
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 
 
@@ -19,3 +21,18 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
         cache.add(name, 1, timeout=window_seconds + 1)
         return True
     return count <= limit
+
+
+def client_address(request: Any) -> str:
+    """The client's address for rate limits and logs.
+
+    Behind `MOTCUA_TRUSTED_PROXIES` reverse proxies (nginx in front of gunicorn: 1) the address is the
+    one the outermost trusted proxy saw, from `X-Forwarded-For`; directly, `REMOTE_ADDR`. Without the
+    setting every client behind a proxy would share one limit.
+    """
+    hops = int(getattr(settings, "MOTCUA_TRUSTED_PROXIES", 0) or 0)
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return str(request.META.get("REMOTE_ADDR") or "unknown")

@@ -32,3 +32,11 @@ def person_name(user: object) -> str:
         return full
     get_username = getattr(user, "get_username", None)
     return str(get_username()) if callable(get_username) else ""
+
+
+def parse_number(value: object, *, digits: int = 12) -> int | None:
+    """A posted whole number ('42') or None: only ASCII digits ('²' and '٣' are digits to `str.isdigit`)."""
+    text = str(value or "").strip()
+    if 0 < len(text) <= digits and text.isascii() and text.isdecimal():
+        return int(text)
+    return None

@@ -108,13 +108,13 @@ def draft_update(
     """Save what the applicant entered; nothing is checked yet (the submission checks everything)."""
     if draft.account_id != getattr(actor, "pk", None):
         raise PermissionDenied("draft")
-    draft.applicant = {k: str(v) if v is not None else "" for k, v in applicant.items()}
-    draft.agency_code = agency_code
-    draft.receiving_agency_code = receiving_agency_code
+    draft.applicant = {k: (str(v) if v is not None else "")[:255] for k, v in list(applicant.items())[:20]}
+    draft.agency_code = agency_code[:40]
+    draft.receiving_agency_code = receiving_agency_code[:40]
     draft.form_data = form_data
     draft.delivery_method = delivery_method if delivery_method in Delivery.values else Delivery.ONLINE
-    draft.delivery_ward_code = delivery_ward_code
-    draft.delivery_address = delivery_address
+    draft.delivery_ward_code = delivery_ward_code[:10]
+    draft.delivery_address = delivery_address[:255]
     draft.save()
     return draft
 
@@ -146,6 +146,7 @@ def draft_attach(
         raise InvalidInput(
             detail=_("Chọn tệp để đính kèm."), errors=[FieldError(f"file_{component}", _("Chọn tệp để đính kèm."))]
         )
+    _discard_uploads([d for d in draft.documents if d.get("component") == component])
     documents = [d for d in draft.documents if d.get("component") != component]
     documents.append({"component": component, "upload": upload.pk, "name": upload.name, "reused": reused})
     draft.documents = documents
@@ -153,9 +154,18 @@ def draft_attach(
     return draft
 
 
+def _discard_uploads(entries: list[dict[str, Any]]) -> None:
+    """Files a draft no longer uses (replaced, removed, draft deleted) and no dossier took: deleted."""
+    ids = [entry["upload"] for entry in entries if isinstance(entry.get("upload"), int)]
+    for upload in Upload.objects.filter(pk__in=ids, used_by__isnull=True):
+        upload.file.delete(save=False)
+        upload.delete()
+
+
 def draft_detach(*, draft: DossierDraft, actor: Any, component: str) -> DossierDraft:
     if draft.account_id != getattr(actor, "pk", None):
         raise PermissionDenied("draft")
+    _discard_uploads([d for d in draft.documents if d.get("component") == component])
     draft.documents = [d for d in draft.documents if d.get("component") != component]
     draft.save(update_fields=["documents", "updated_at"])
     return draft
@@ -164,6 +174,7 @@ def draft_detach(*, draft: DossierDraft, actor: Any, component: str) -> DossierD
 def draft_delete(*, draft: DossierDraft, actor: Any) -> None:
     if draft.account_id != getattr(actor, "pk", None):
         raise PermissionDenied("draft")
+    _discard_uploads(list(draft.documents))
     draft.delete()
 
 
@@ -194,6 +205,11 @@ def _birth_date(value: str) -> dt.date | None:
 @transaction.atomic
 def draft_submit(*, draft: DossierDraft, actor: Any, at: dt.datetime | None = None) -> Dossier:
     """Nộp hồ sơ trực tuyến from a draft, through the same service as the API; the draft is then removed."""
+    # locked and read again: the same draft submitted twice at once makes one dossier
+    locked = DossierDraft.objects.select_for_update().filter(pk=draft.pk).first()
+    if locked is None:
+        raise NotFound(_("Hồ sơ nháp đã được nộp hoặc đã xóa."))
+    draft = locked
     if draft.account_id != getattr(actor, "pk", None):
         raise PermissionDenied("draft")
     applicant = draft.applicant

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
@@ -149,3 +150,27 @@ class PermissionAdminMixin:
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return self.allow_delete and self._granted(request)
+
+
+ADMIN_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.AGENCY_ADMIN})
+
+
+def is_administrator(user: Any) -> bool:
+    """Superusers and province or agency administrators."""
+    if getattr(user, "is_superuser", False):
+        return True
+    staff = staff_of(user)
+    return staff is not None and bool(staff.role_set & ADMIN_ROLES)
+
+
+def has_second_factor_device(user: Any) -> bool:
+    from django_otp import devices_for_user
+
+    return any(True for _device in devices_for_user(user, confirmed=True))
+
+
+def second_factor_required(user: Any) -> bool:
+    """Whether signing in as `user` needs a one-time code: a device is set up, or the rule requires one."""
+    if has_second_factor_device(user):
+        return True
+    return bool(getattr(settings, "MOTCUA_ADMIN_2FA_REQUIRED", False)) and is_administrator(user)

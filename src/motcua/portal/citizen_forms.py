@@ -177,7 +177,8 @@ class DraftForm(forms.Form):
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
 
         def value(name: str) -> Any:
-            return data.get(name) if name in data else self.data.get(name, "")
+            # only checked values are kept: an invalid entry is dropped, never stored as typed
+            return data.get(name, "")
 
         birth = value("birth_date")
         return {

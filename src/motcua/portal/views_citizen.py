@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from motcua.catalog import selectors as catalog_selectors
 from motcua.core import ratelimit
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.text import parse_number
 from motcua.dossiers import official_forms, online, selectors, services
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDraft, SatisfactionRating, Status
@@ -28,7 +29,7 @@ LOOKUP_LIMIT_PER_MINUTE = 20
 
 
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return ratelimit.client_address(request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -277,13 +278,16 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 component=component,
                 file=upload,
-                stored_id=int(stored) if stored.isdigit() and upload is None else None,
+                stored_id=parse_number(stored) if upload is None else None,
             )
             messages.success(request, _("Đã đính kèm giấy tờ."))
         elif action.startswith("remove:"):
             online.draft_detach(draft=current, actor=request.user, component=action.split(":", 1)[1])
         elif action == "population":
-            _fill_from_population(request, current, form)
+            try:
+                _fill_from_population(request, current, form)
+            except PermissionDenied:  # the daily number of lookups is used up
+                messages.error(request, _("Bạn đã tra cứu CSDL dân cư nhiều lần trong ngày; hãy nhập thông tin."))
         elif action == "review":
             return HttpResponseRedirect(reverse("portal:draft_review", args=[current.pk]))
         elif action == "delete":
@@ -306,7 +310,7 @@ def _fill_from_population(request: HttpRequest, current: DossierDraft, form: for
         actor=request.user,
         id_number=applicant.get("id_number", ""),
         full_name=applicant.get("full_name", ""),
-        birth_year=int(birth[:4]) if birth[:4].isdigit() else 0,
+        birth_year=parse_number(birth[:4]) or 0,
         purpose="Điền sẵn tờ khai nộp trực tuyến",  # stored in the lookup log as written, not translated
     )
     if citizen is None:
@@ -372,7 +376,9 @@ def kiosk_rating(request: HttpRequest) -> HttpResponse:
     """Đánh giá tại quầy: the applicant identifies the dossier by code and ID number, then rates it."""
     form = forms.KioskRatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.hit("kiosk", _client(request), limit=30, window_seconds=60):
+        # one limit with the lookup page: both answer whether a code and an ID number match
+        limit = int(getattr(settings, "LOOKUP_RATE_PER_MINUTE", LOOKUP_LIMIT_PER_MINUTE))
+        if not ratelimit.hit("lookup", _client(request), limit=limit, window_seconds=60):
             form.add_error(None, _("Quá nhiều lượt; hãy thử lại sau một phút."))
             return render(
                 request, "portal/kiosk.html", {"form": form, "indicators": online.RATING_INDICATORS}, status=429

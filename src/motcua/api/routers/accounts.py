@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from pydantic import Field as PydanticField
 
 from motcua.api.auth import TOKEN_LIFETIME_SECONDS, bearer, issue_token
-from motcua.core import ratelimit
+from motcua.core import lockout, ratelimit
 from motcua.core.text import person_name
 from motcua.org import access
 
@@ -48,14 +48,22 @@ class MeOut(Schema):
 
 @router.post("/auth/token", response=TokenOut, summary="Exchange a username and password for a token")
 def token(request: HttpRequest, body: TokenIn) -> dict[str, Any]:
-    client = request.META.get("REMOTE_ADDR", "unknown")
+    client = ratelimit.client_address(request)
     if not ratelimit.hit(
         "token", client, limit=TOKEN_ATTEMPTS_PER_ADDRESS_PER_MINUTE, window_seconds=60
     ) or not ratelimit.hit("token-user", body.username.lower(), limit=TOKEN_ATTEMPTS_PER_MINUTE, window_seconds=60):
         raise HttpError(429, "Too many attempts; try again in a minute.")
+    # the same lockout as the sign-in pages: a locked name gets no token, even with the right password
+    if lockout.locked_until(body.username) is not None:
+        raise HttpError(429, "This account is locked after repeated failed sign-ins; try again later.")
     user = authenticate(request, username=body.username, password=body.password)
     if user is None or not user.is_active:
+        lockout.record_failure(body.username)
         raise HttpError(401, "Invalid username or password.")
+    if access.second_factor_required(user):
+        # a password alone must not open what the web pages guard with a one-time code
+        raise HttpError(403, "This account signs in with a second factor; use the web sign-in.")
+    lockout.record_success(body.username)
     return {"access_token": issue_token(user), "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS}
 
 

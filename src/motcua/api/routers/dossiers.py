@@ -437,7 +437,7 @@ def lookup(
     code: str = Query(..., max_length=40),
     id_number: str = Query(..., max_length=20),
 ) -> dict[str, Any]:
-    client = request.META.get("REMOTE_ADDR", "unknown")
+    client = ratelimit.client_address(request)
     if not ratelimit.hit(
         "lookup", client, limit=getattr(settings, "LOOKUP_RATE_PER_MINUTE", LOOKUP_LIMIT_PER_MINUTE), window_seconds=60
     ):
