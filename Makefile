@@ -34,6 +34,7 @@ run: venv messages
 	mkdir -p var
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
+	$(RUN_ENV) $(BIN)/python manage.py results_demo_pki
 	@echo
 	@echo "motcua is running at http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/can-bo/, admin: http://$(HOST):$(PORT)/quan-tri/)"
 	@$(RUN_ENV) $(BIN)/python manage.py demo_accounts

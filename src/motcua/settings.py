@@ -147,6 +147,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/dang-nhap/"
 
+# Reverse proxies in front of the application (nginx: 1): the client address is read from X-Forwarded-For.
+MOTCUA_TRUSTED_PROXIES = int(os.environ.get("MOTCUA_TRUSTED_PROXIES", "0"))
+
 # Staff sign-in (back office): lockout and the optional second factor (TOTP through django-otp).
 MOTCUA_LOGIN_MAX_FAILURES = int(os.environ.get("MOTCUA_LOGIN_MAX_FAILURES", "5"))
 MOTCUA_LOGIN_LOCK_MINUTES = int(os.environ.get("MOTCUA_LOGIN_LOCK_MINUTES", "15"))
@@ -353,3 +356,61 @@ MOTCUA_NOTIFY_HTTP_TIMEOUT = float(os.environ.get("MOTCUA_NOTIFY_HTTP_TIMEOUT", 
 
 # Reminders to applicants whose dossier waits for a supplement or a payment: every this many working days.
 MOTCUA_REMINDER_AFTER_DAYS = int(os.environ.get("MOTCUA_REMINDER_AFTER_DAYS", "3"))
+
+# --- Public post (motcua.integrations.post): delivery of results, pickup of paper dossiers; docs/post.md -----------
+# Provider: "simulator" (a local post in memory, for development, the demo and tests) or "vnpost" (HTTPS JSON).
+MOTCUA_POST_PROVIDER = os.environ.get("MOTCUA_POST_PROVIDER", "simulator")
+MOTCUA_POST_VNPOST_URL = os.environ.get("MOTCUA_POST_VNPOST_URL", "")
+MOTCUA_POST_VNPOST_TOKEN = os.environ.get("MOTCUA_POST_VNPOST_TOKEN", "")
+MOTCUA_POST_VNPOST_CUSTOMER_CODE = os.environ.get("MOTCUA_POST_VNPOST_CUSTOMER_CODE", "")
+MOTCUA_POST_TIMEOUT = float(os.environ.get("MOTCUA_POST_TIMEOUT", "10"))
+# How often the items on their way are looked up at the provider (seconds).
+MOTCUA_POST_POLL_SECONDS = int(os.environ.get("MOTCUA_POST_POLL_SECONDS", "900"))
+CELERY_BEAT_SCHEDULE["post-poll"] = {
+    "task": "motcua.integrations.post.tasks.postal_poll",
+    "schedule": float(MOTCUA_POST_POLL_SECONDS),
+    "options": {"expires": MOTCUA_POST_POLL_SECONDS},
+}
+
+# --- Electronic results (motcua.results): signing keys, time-stamping, verification; see docs/results.md ------------
+# PKCS#12 files <agency code>.p12 in this directory (`manage.py results_demo_pki` creates demo ones and ca.pem).
+MOTCUA_SIGNING_KEYS_DIR = os.environ.get("MOTCUA_SIGNING_KEYS_DIR", str(VAR_DIR / "pki"))
+MOTCUA_SIGNING_P12_PASSPHRASE = os.environ.get("MOTCUA_SIGNING_P12_PASSPHRASE", "")
+# Optional per-agency files: "000.00.02.H21=/secure/tuphap.p12,000.00.03.H21=/secure/xaydung.p12".
+MOTCUA_SIGNING_KEYS = dict(
+    item.split("=", 1) for item in os.environ.get("MOTCUA_SIGNING_KEYS", "").split(",") if "=" in item
+)
+# Trusted roots for verification (comma-separated PEM/DER paths); empty: <keys dir>/ca.pem (the demo CA).
+MOTCUA_SIGNING_TRUST_ROOTS = [p for p in os.environ.get("MOTCUA_SIGNING_TRUST_ROOTS", "").split(",") if p]
+MOTCUA_TSA_URL = os.environ.get("MOTCUA_TSA_URL", "")  # RFC 3161 time-stamp authority; empty: no time-stamp
+MOTCUA_REQUIRE_SIGNED_RESULT = env_bool("MOTCUA_REQUIRE_SIGNED_RESULT", False)
+
+# --- Payments (motcua.payments): VNPAY, PayGov, VietQR, cash; every variable is in docs/configuration.md -----------
+# Local VNPAY simulator at /mo-phong/vnpay/ (never in production); default: on when DEBUG is on.
+MOTCUA_PAYMENT_SIMULATOR = env_bool("MOTCUA_PAYMENT_SIMULATOR", DEBUG)
+# Providers offered, in this order; each runs a configuration self-check (`manage.py check`). VNPAY is in the
+# default list only with the simulator: a real gateway is listed explicitly once configured.
+MOTCUA_PAYMENT_PROVIDERS = env_list(
+    "MOTCUA_PAYMENT_PROVIDERS", "vnpay,vietqr,cash" if MOTCUA_PAYMENT_SIMULATOR else "vietqr,cash"
+)
+MOTCUA_VNPAY_TMN_CODE = os.environ.get("MOTCUA_VNPAY_TMN_CODE", "")
+MOTCUA_VNPAY_HASH_SECRET = os.environ.get("MOTCUA_VNPAY_HASH_SECRET", "")
+MOTCUA_VNPAY_PAYMENT_URL = os.environ.get("MOTCUA_VNPAY_PAYMENT_URL", "")  # e.g. https://pay.vnpay.vn/vpcpay.html
+MOTCUA_VNPAY_API_URL = os.environ.get("MOTCUA_VNPAY_API_URL", "")  # querydr: .../merchant_webapi/api/transaction
+MOTCUA_PAYGOV_URL = os.environ.get("MOTCUA_PAYGOV_URL", "")
+MOTCUA_PAYGOV_PARTNER_CODE = os.environ.get("MOTCUA_PAYGOV_PARTNER_CODE", "")
+MOTCUA_PAYGOV_SECRET = os.environ.get("MOTCUA_PAYGOV_SECRET", "")
+MOTCUA_PAYMENT_EXPIRE_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_EXPIRE_MINUTES", "15"))
+MOTCUA_VIETQR_EXPIRE_HOURS = int(os.environ.get("MOTCUA_VIETQR_EXPIRE_HOURS", "72"))
+MOTCUA_PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_RECONCILE_AFTER_MINUTES", "15"))
+MOTCUA_PAYMENT_HTTP_TIMEOUT = float(os.environ.get("MOTCUA_PAYMENT_HTTP_TIMEOUT", "10"))
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "motcua.payments.tasks.reconcile_payments",
+    "schedule": 5 * 60.0,
+    "options": {"expires": 5 * 60},
+}
+CELERY_BEAT_SCHEDULE["payments-daily-sweep"] = {
+    "task": "motcua.payments.tasks.sweep_payments",
+    "schedule": 24 * 60 * 60.0,
+    "options": {"expires": 60 * 60},
+}

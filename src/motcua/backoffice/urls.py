@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import views, views_auth
+from motcua.backoffice import views, views_auth, views_payments, views_results
 
 app_name = "backoffice"
 
@@ -17,9 +17,23 @@ urlpatterns = [
     path("ho-so/<str:code>/thao-tac/<str:action>/", views.dossier_action, name="action"),
     path("ho-so/<str:code>/giay-to/<int:document_id>/", views.document_download, name="document"),
     path("ho-so/<str:code>/mau/<str:form>/", views.form_pdf, name="form_pdf"),
+    path("ho-so/<str:code>/ket-qua/", views_results.results, name="results"),
+    path("ho-so/<str:code>/ket-qua/dinh-kem/", views_results.result_attach, name="result_attach"),
+    path("ho-so/<str:code>/ket-qua/tao/", views_results.result_generate, name="result_generate"),
+    path("ho-so/<str:code>/ket-qua/<int:result_id>/", views_results.result_download, name="result_download"),
+    path("ho-so/<str:code>/ket-qua/<int:result_id>/ky/", views_results.result_sign, name="result_sign"),
     path("phan-cong/", views.unit_queue, name="unit_queue"),
     path("phe-duyet/", views.approvals, name="approvals"),
     path("tra-ket-qua/", views.returns, name="returns"),
     path("so-theo-doi/", views.tracking, name="tracking"),
     path("canh-bao/", views.alerts, name="alerts"),
+    path("ho-so/<str:code>/thanh-toan/", views_payments.dossier_payments, name="payments"),
+    path("ho-so/<str:code>/thanh-toan/tien-mat/", views_payments.payment_cash, name="payment_cash"),
+    path(
+        "ho-so/<str:code>/thanh-toan/<str:reference>/xac-nhan/", views_payments.payment_confirm, name="payment_confirm"
+    ),
+    path(
+        "ho-so/<str:code>/thanh-toan/<str:reference>/bien-lai/", views_payments.payment_receipt, name="payment_receipt"
+    ),
+    path("sao-ke/", views_payments.payment_statement, name="payment_statement"),
 ]

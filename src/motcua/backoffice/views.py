@@ -40,8 +40,10 @@ from motcua.core.text import parse_number
 from motcua.dossiers import deadlines, official_forms, process, queues, selectors, services, tracking_book
 from motcua.dossiers.lifecycle import ACTION_LABELS, Action
 from motcua.dossiers.models import Dossier, Outcome, Status
+from motcua.integrations.post.selectors import postal_orders_of
 from motcua.org import access
 from motcua.org.models import Staff
+from motcua.results import services as result_services
 
 
 def _province(request: HttpRequest) -> Any:
@@ -332,6 +334,7 @@ def _dossier_page(
             "forms_available": [(code, official_forms.FORMS[code]) for code in official_forms.available_forms(dossier)],
             "print_form": request.GET.get("in", ""),
             "reception_clock": queues.reception_hours_left(dossier),
+            "orders": postal_orders_of(dossier),
             "now": timezone.now(),
         },
         status=status,
@@ -405,7 +408,10 @@ def _call(request: HttpRequest, dossier: Dossier, action: Action, data: dict[str
         case Action.REQUEST_PAYMENT:
             return services.dossier_request_payment(**common, amount=data["amount"], reason=data["reason"])
         case Action.APPROVE:
-            return services.dossier_approve(**common, outcome=data["outcome"], comment=data["comment"])
+            # through the result gate: with MOTCUA_REQUIRE_SIGNED_RESULT a granted dossier needs a signed result
+            return result_services.dossier_approve_with_result(
+                **common, outcome=data["outcome"], comment=data["comment"]
+            )
         case Action.EXTEND:
             return services.dossier_extend(**common, new_due_at=data["new_due_at"], reason=data["reason"])
         case Action.RETURN_RESULT:
@@ -546,7 +552,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
         done, failed = [], []
         for code in form.cleaned_data["codes"]:
             try:
-                services.dossier_approve(
+                result_services.dossier_approve_with_result(
                     dossier=by_code[code],
                     actor=request.user,
                     outcome=Outcome.GRANTED,

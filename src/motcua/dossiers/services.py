@@ -1226,3 +1226,54 @@ def actions_for(user: Any, dossier: Dossier, *, now: dt.datetime | None = None) 
         if ok:
             result.append(action)
     return result
+
+
+@transaction.atomic
+def dossier_payment_received(
+    *, dossier: Dossier, transaction_ref: str, fee_ids: Sequence[int] | None = None, at: dt.datetime | None = None
+) -> Dossier:
+    """Payment confirmed by the system (gateway, reconciliation, statement): no staff actor, audit actor None.
+
+    Marks the unpaid fee lines (only `fee_ids` when given) paid; when the dossier waits for a financial
+    obligation and no obligation line remains unpaid, processing resumes as with `dossier_confirm_payment`.
+    """
+    now = at or timezone.now()
+    dossier = _lock(dossier, None)
+    acting = _step_name(dossier)
+    lines = dossier.fees.filter(paid_at__isnull=True)
+    if fee_ids is not None:
+        lines = lines.filter(pk__in=list(fee_ids))
+    paid = lines.update(paid_at=now)
+    before = dossier.status
+    waiting = dossier.fees.filter(paid_at__isnull=True, collected_at="obligation").exists()
+    if before == Status.AWAITING_PAYMENT and not waiting:
+        minutes = _resume(dossier, now)
+        _save(dossier, "status", "status_before_pause", "paused_at", "paused_minutes", "due_at", "original_due_at")
+        _record(
+            dossier,
+            None,
+            Action.CONFIRM_PAYMENT,
+            before,
+            acting,
+            now=now,
+            fee_lines=paid,
+            paused_minutes=minutes,
+            transaction_ref=transaction_ref,
+        )
+        return dossier
+    audit.record(
+        stream=stream(dossier),
+        actor=None,
+        action="payment_received",
+        from_status=before,
+        to_status=dossier.status,
+        step=acting,
+        data={"fee_lines": paid, "transaction_ref": transaction_ref},
+        at=now,
+    )
+    outbox.emit(
+        "dossier.payment_received",
+        subject=dossier.code,
+        payload={"code": dossier.code, "status": dossier.status, "fee_lines": paid, "transaction_ref": transaction_ref},
+    )
+    return dossier

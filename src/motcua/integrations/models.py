@@ -63,3 +63,112 @@ class PopulationLookup(models.Model):
     @property
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number)
+
+
+class PostalOrder(models.Model):
+    """Đơn hàng bưu chính công ích (VNPost): delivery of a result or pickup of a paper dossier, with tracking.
+
+    `sender_*` and `receiver_*` are copied when the order is made (the dossier may change later): for a
+    result, the receiving agency sends to the applicant's delivery address; for a pickup, the post collects
+    the paper dossier at the applicant's address and brings it to the receiving agency. Status changes go
+    through `integrations.post.services.postal_status_update` only, and each one is a PostalEvent.
+    """
+
+    class Kind(models.TextChoices):
+        RESULT_DELIVERY = "result_delivery", _("Chuyển phát kết quả")
+        DOSSIER_PICKUP = "dossier_pickup", _("Thu gom hồ sơ giấy")
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Đã tạo")
+        SENT_TO_PROVIDER = "sent_to_provider", _("Đã gửi bưu điện")
+        PICKED_UP = "picked_up", _("Bưu điện đã nhận")
+        DELIVERED = "delivered", _("Đã phát thành công")
+        FAILED = "failed", _("Phát không thành công")
+        CANCELLED = "cancelled", _("Đã hủy")
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", verbose_name=_("hồ sơ"), on_delete=models.PROTECT, related_name="postal_orders"
+    )
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    provider = models.CharField(_("đơn vị bưu chính"), max_length=30)
+    order_number = models.CharField(_("số đơn hàng"), max_length=60, unique=True)
+    item_code = models.CharField(_("số hiệu bưu gửi"), max_length=40, blank=True, db_index=True)
+
+    sender_name = models.CharField(_("người gửi"), max_length=255)
+    sender_address = models.CharField(_("địa chỉ người gửi"), max_length=255, blank=True)
+    sender_ward_code = models.CharField(_("mã xã, phường người gửi"), max_length=10, blank=True)
+    sender_ward_name = models.CharField(_("xã, phường người gửi"), max_length=200, blank=True)
+    sender_province_name = models.CharField(_("tỉnh, thành phố người gửi"), max_length=200, blank=True)
+    sender_phone = models.CharField(_("điện thoại người gửi"), max_length=30, blank=True)
+    sender_email = models.EmailField(_("thư điện tử người gửi"), blank=True)
+
+    receiver_name = models.CharField(_("người nhận"), max_length=255)
+    receiver_address = models.CharField(_("địa chỉ người nhận"), max_length=255)
+    receiver_ward_code = models.CharField(_("mã xã, phường người nhận"), max_length=10, blank=True)
+    receiver_ward_name = models.CharField(_("xã, phường người nhận"), max_length=200, blank=True)
+    receiver_province_name = models.CharField(_("tỉnh, thành phố người nhận"), max_length=200, blank=True)
+    receiver_phone = models.CharField(_("điện thoại người nhận"), max_length=30, blank=True)
+    receiver_email = models.EmailField(_("thư điện tử người nhận"), blank=True)
+
+    cod_amount = models.PositiveBigIntegerField(_("tiền thu hộ (đồng)"), default=0)
+    description = models.CharField(_("nội dung bưu gửi"), max_length=255, blank=True)
+
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.CREATED)
+    status_at = models.DateTimeField(_("trạng thái từ"), default=timezone.now)
+    sent_at = models.DateTimeField(_("gửi bưu điện lúc"), null=True, blank=True)
+    picked_up_at = models.DateTimeField(_("bưu điện nhận lúc"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("phát thành công lúc"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("phát không thành công lúc"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("đơn hàng bưu chính")
+        verbose_name_plural = _("đơn hàng bưu chính")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # a retried relay (or a double click) never makes a second live order of a kind for a dossier
+            models.UniqueConstraint(
+                fields=["dossier", "kind"],
+                condition=~models.Q(status__in=["failed", "cancelled"]),
+                name="postal_order_one_active_per_kind",
+            ),
+            models.CheckConstraint(condition=models.Q(cod_amount__gte=0), name="postal_order_cod_not_negative"),
+        ]
+        indexes = [models.Index(fields=["status", "provider"], name="postal_order_status_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.order_number} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in (self.Status.FAILED, self.Status.CANCELLED)
+
+
+class PostalEvent(models.Model):
+    """One status change of a postal order (hành trình bưu gửi), in the order it was applied."""
+
+    order = models.ForeignKey(PostalOrder, verbose_name=_("đơn hàng"), on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("trạng thái"), max_length=20, choices=PostalOrder.Status.choices)
+    at = models.DateTimeField(_("lúc"))
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+    source = models.CharField(_("nguồn"), max_length=30, blank=True)  # the service, the provider, a poll, a user
+    recorded_at = models.DateTimeField(_("ghi nhận lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hành trình bưu gửi")
+        verbose_name_plural = _("hành trình bưu gửi")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.status} {self.at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.portal import views, views_citizen
+from motcua.portal import views, views_citizen, views_payments, views_results
 
 app_name = "portal"
 
@@ -22,4 +22,18 @@ urlpatterns = [
     path("ho-so-cua-toi/<str:code>/danh-gia/", views_citizen.my_dossier_rate, name="my_rate"),
     path("ho-so-cua-toi/<str:code>/mau/<str:form>/", views_citizen.my_dossier_form, name="my_form"),
     path("ho-so-cua-toi/<str:code>/giay-to/<int:document_id>/", views_citizen.my_document, name="my_document"),
+    path("ho-so-cua-toi/<str:code>/ket-qua/<int:result_id>/", views_results.my_result, name="my_result"),
+    path("verify/<str:code>/", views_results.verify, name="verify"),
+    path("ho-so-cua-toi/<str:code>/thanh-toan/", views_payments.payment, name="payment"),
+    path("ho-so-cua-toi/<str:code>/thanh-toan/bat-dau/", views_payments.payment_start, name="payment_start"),
+    path("ho-so-cua-toi/<str:code>/thanh-toan/<str:reference>/qr/", views_payments.payment_qr, name="payment_qr"),
+    path(
+        "ho-so-cua-toi/<str:code>/thanh-toan/<str:reference>/bien-lai/",
+        views_payments.payment_receipt,
+        name="payment_receipt",
+    ),
+    path("thanh-toan/vnpay/ket-qua/", views_payments.vnpay_return, name="vnpay_return"),
+    path("thanh-toan/vnpay/ipn/", views_payments.vnpay_ipn, name="vnpay_ipn"),
+    path("thanh-toan/paygov/callback/", views_payments.paygov_callback, name="paygov_callback"),
+    path("mo-phong/vnpay/", views_payments.vnpay_simulator, name="vnpay_simulator"),
 ]
