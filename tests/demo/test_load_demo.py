@@ -350,3 +350,12 @@ def test_demo_citizens_are_known_to_the_population_simulator(demo):
         profile = Profile.objects.get(user__username=username)
         assert (profile.id_number, profile.full_name, profile.birth_date) in known
         assert profile.identity_verified_at is None  # typed by the demo, not verified by the state
+
+
+def test_demo_agencies_can_be_paid_by_bank_transfer(demo):
+    from motcua.org.models import Agency
+    from motcua.payments.selectors import collecting_account
+
+    for code in ("000.00.01.H21", "000.00.05.H21", "000.10.30.H21"):
+        account = collecting_account(Agency.objects.get(code=code))
+        assert account is not None and account.is_organisation and account.bank_bin == "970415"

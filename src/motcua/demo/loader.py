@@ -24,6 +24,7 @@ from motcua.catalog.models import Component, Procedure
 from motcua.demo.templates import blank_form_pdf
 from motcua.org.models import AdministrativeUnit, Agency, OrganisationalUnit, ReceptionPoint, Role, Staff, StaffRole
 from motcua.org.units import administrative_units_import
+from motcua.payments.models import CollectingAccount
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "MotCua@2026"  # noqa: S105 - documented demo password, loader refused when DEBUG is off
@@ -331,6 +332,33 @@ CITIZEN_PROFILES = {
 }
 
 
+# Demo collecting accounts (VietQR transfers): organisation accounts at a real bank BIN (VietinBank
+# 970415); the account numbers are made up.
+DEMO_COLLECTING_ACCOUNTS = {
+    "000.00.01.H21": "118000000001",
+    "000.00.05.H21": "118000000005",
+    "000.10.30.H21": "118000001030",
+}
+
+
+def _collecting_accounts() -> None:
+    for code, number in DEMO_COLLECTING_ACCOUNTS.items():
+        agency = Agency.objects.filter(code=code).first()
+        if agency is None:
+            continue
+        CollectingAccount.objects.update_or_create(
+            agency=agency,
+            is_active=True,
+            defaults={
+                "bank_bin": "970415",
+                "bank_name": "VietinBank",
+                "account_number": number,
+                "account_holder": agency.name,
+                "is_organisation": True,
+            },
+        )
+
+
 def _citizen_profile(user: Any, spec: AccountSpec) -> None:
     data = CITIZEN_PROFILES.get(spec.username)
     if data is None:
@@ -509,6 +537,7 @@ def load_demo() -> DemoReport:
     if not settings.DEBUG:
         raise PermissionError("The demo data is refused when DEBUG is off (production).")
     agencies = _load_org()
+    _collecting_accounts()
     staff = _load_accounts()
     document = json.loads((DATA_DIR / "catalog.json").read_text(encoding="utf-8"))
     report = import_document(document)
