@@ -358,7 +358,7 @@ def payment_vnpay_return(params: Mapping[str, Any]) -> ReturnResult:
         True,
         amount_ok and code == "00",
         code,
-        vnpay.RESPONSE_MESSAGES.get(code, ""),
+        str(vnpay.RESPONSE_MESSAGES.get(code, "")),
     )
 
 

@@ -38,16 +38,17 @@ SIMULATOR_TMN_CODE = "MOTCUASIM"
 SIMULATOR_SECRET = "MOTCUA-SIMULATOR-SECRET-NOT-FOR-PRODUCTION"  # noqa: S105  public on purpose: the simulator's
 SIMULATOR_PAYMENT_PATH = "/mo-phong/vnpay/"
 
-RESPONSE_MESSAGES: dict[str, str] = {
-    "00": "Giao dịch thành công",
-    "07": "Trừ tiền thành công, giao dịch bị nghi ngờ",
-    "09": "Thẻ/Tài khoản chưa đăng ký dịch vụ InternetBanking",
-    "10": "Xác thực thông tin thẻ/tài khoản không đúng quá 3 lần",
-    "11": "Đã hết hạn chờ thanh toán",
-    "24": "Khách hàng hủy giao dịch",
-    "51": "Tài khoản không đủ số dư",
-    "65": "Tài khoản đã vượt quá hạn mức giao dịch trong ngày",
-    "75": "Ngân hàng thanh toán đang bảo trì",
+# The gateway's answer codes, told to the applicant in their language (translated when shown).
+RESPONSE_MESSAGES: dict[str, Any] = {
+    "00": _("Giao dịch thành công"),
+    "07": _("Trừ tiền thành công, giao dịch bị nghi ngờ"),
+    "09": _("Thẻ/Tài khoản chưa đăng ký dịch vụ InternetBanking"),
+    "10": _("Xác thực thông tin thẻ/tài khoản không đúng quá 3 lần"),
+    "11": _("Đã hết hạn chờ thanh toán"),
+    "24": _("Khách hàng hủy giao dịch"),
+    "51": _("Tài khoản không đủ số dư"),
+    "65": _("Tài khoản đã vượt quá hạn mức giao dịch trong ngày"),
+    "75": _("Ngân hàng thanh toán đang bảo trì"),
 }
 
 # IPN replies (RspCode, Message)
