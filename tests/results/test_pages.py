@@ -162,3 +162,11 @@ def test_staff_dossier_page_shows_the_result_panel(world: World, keys: Path) -> 
     assert reverse("backoffice:result_sign", args=[dossier.code, draft.pk]) in text
     specialist_page = _client(world, "specialist").get(reverse("backoffice:dossier", args=[dossier.code]))
     assert reverse("backoffice:result_sign", args=[dossier.code, draft.pk]) not in specialist_page.content.decode()
+
+
+def test_the_contract_address_of_verification_shows_the_same_page(world: World, keys: Path) -> None:
+    _dossier, draft = _draft(world)
+    signed = services.result_sign(result=draft, actor=world.leader.user)
+    response = _client(world, "anonymous").get(f"/xac-thuc/{signed.code}/")
+    assert response.status_code == 200
+    assert "HỢP LỆ" in response.content.decode()

@@ -24,6 +24,8 @@ urlpatterns = [
     path("ho-so-cua-toi/<str:code>/giay-to/<int:document_id>/", views_citizen.my_document, name="my_document"),
     path("ho-so-cua-toi/<str:code>/ket-qua/<int:result_id>/", views_results.my_result, name="my_result"),
     path("verify/<str:code>/", views_results.verify, name="verify"),
+    # the same page at the Vietnamese address of the public contract
+    path("xac-thuc/<str:code>/", views_results.verify, name="verify_vi"),
     path("ho-so-cua-toi/<str:code>/thanh-toan/", views_payments.payment, name="payment"),
     path("ho-so-cua-toi/<str:code>/thanh-toan/bat-dau/", views_payments.payment_start, name="payment_start"),
     path("ho-so-cua-toi/<str:code>/thanh-toan/<str:reference>/qr/", views_payments.payment_qr, name="payment_qr"),
