@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "motcua.integrations",
     "motcua.payments",
     "motcua.results",
+    "motcua.reports",
     "motcua.api",
     "motcua.portal",
     "motcua.backoffice",

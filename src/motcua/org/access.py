@@ -174,3 +174,8 @@ def second_factor_required(user: Any) -> bool:
     if has_second_factor_device(user):
         return True
     return bool(getattr(settings, "MOTCUA_ADMIN_2FA_REQUIRED", False)) and is_administrator(user)
+
+
+def agency_subtree_ids(root_ids: Iterable[int]) -> set[int]:
+    """The agencies `root_ids` and every agency under them."""
+    return _subtree_ids(root_ids)
