@@ -935,9 +935,16 @@ def dossier_confirm_payment(
     before = dossier.status
     require_transition(before, Action.CONFIRM_PAYMENT)
     paid = dossier.fees.filter(paid_at__isnull=True).update(paid_at=now)
+    return _resume_after_payment(dossier, actor, before, acting, now, fee_lines=paid)
+
+
+def _resume_after_payment(
+    dossier: Dossier, actor: Any, before: str, acting: str, now: dt.datetime, **data: Any
+) -> Dossier:
+    """The financial obligation is met: the clock resumes (by a staff member, or by the system: actor None)."""
     minutes = _resume(dossier, now)
     _save(dossier, "status", "status_before_pause", "paused_at", "paused_minutes", "due_at", "original_due_at")
-    _record(dossier, actor, Action.CONFIRM_PAYMENT, before, acting, now=now, fee_lines=paid, paused_minutes=minutes)
+    _record(dossier, actor, Action.CONFIRM_PAYMENT, before, acting, now=now, paused_minutes=minutes, **data)
     return dossier
 
 
@@ -1247,20 +1254,9 @@ def dossier_payment_received(
     before = dossier.status
     waiting = dossier.fees.filter(paid_at__isnull=True, collected_at="obligation").exists()
     if before == Status.AWAITING_PAYMENT and not waiting:
-        minutes = _resume(dossier, now)
-        _save(dossier, "status", "status_before_pause", "paused_at", "paused_minutes", "due_at", "original_due_at")
-        _record(
-            dossier,
-            None,
-            Action.CONFIRM_PAYMENT,
-            before,
-            acting,
-            now=now,
-            fee_lines=paid,
-            paused_minutes=minutes,
-            transaction_ref=transaction_ref,
+        return _resume_after_payment(
+            dossier, None, before, acting, now, fee_lines=paid, transaction_ref=transaction_ref
         )
-        return dossier
     audit.record(
         stream=stream(dossier),
         actor=None,

@@ -11,6 +11,7 @@ from django.forms import BoundField
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import TimeUnit
+from motcua.core.money import group_thousands
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ def vnd(amount: int | None) -> str:
     """50000 -> '50.000 đ' (Vietnamese thousands separator)."""
     if amount is None:
         return ""
-    return f"{int(amount):,}".replace(",", ".") + " đ"
+    return f"{group_thousands(int(amount))} đ"
 
 
 @register.filter
