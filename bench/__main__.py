@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and print its figures (copied into docs/performance.md).
 
 `BENCH=working_time make bench` runs only the named benchmarks (comma-separated: catalog_search,
-official_forms, working_time).
+official_forms, working_time, stats).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCHMARKS = ("catalog_search", "official_forms", "working_time")
+BENCHMARKS = ("catalog_search", "official_forms", "working_time", "stats")
 
 
 def main() -> None:
@@ -40,6 +40,16 @@ def main() -> None:
         from bench import working_time
 
         working_time.run(count=int(os.environ.get("BENCH_WORKING_TIME_PAIRS", "1000000")))
+    if "stats" in selected:
+        from bench import stats
+
+        if not os.environ.get("DATABASE_URL"):
+            print("stats: set DATABASE_URL to a PostgreSQL database with generated dossiers (python -m bench.generate)")
+        else:
+            stats.run(
+                repeat=int(os.environ.get("BENCH_STATS_REPEAT", "20")),
+                skip_rebuild="BENCH_STATS_NO_REBUILD" in os.environ,
+            )
 
 
 if __name__ == "__main__":

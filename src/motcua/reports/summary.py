@@ -1,135 +1,94 @@
-"""The figures of Biểu 06 for an agency (and the agencies under it) and a period, from the dossiers.
+"""The figures of Biểu 06 for an agency (and the agencies under it) and a period, in the contract's shape.
 
-- received: dossiers received in the period, online or at the counter/by post, plus those carried over
-  (received before the period and not finished when it began);
-- resolved: dossiers processed (a decision) in the period, early / on time / late;
-- in progress: received by the end of the period and not finished then, within time or overdue at the
-  end of the period (or now, for a period that has not ended; paused dossiers are not overdue);
-- on-time rate = (early + on time) / resolved; online rate = online / received in the period, as
-  percentages rounded to 2 decimals.
-
-Computed with a few aggregate queries over the dossier table (indexed on agency, status and dates); the
-maintained per-day aggregates of the reports issue will answer the same question for millions of dossiers.
+Read from the maintained counters (`motcua.reports.query`); the conventions are those of
+`motcua.reports.figures`. Rates with nothing to divide by are 0.0 in the contract.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from motcua.dossiers.models import Channel, Dossier, Status, Timeliness
-from motcua.org import access
 from motcua.org.models import Agency
+from motcua.reports import query
+from motcua.reports.figures import Figures, Form06, Form06Row, combine
 
-RESOLVED = (Status.PROCESSED, Status.RETURNED)
+
+def as_contract(agency_code: str, figures: Figures) -> dict[str, Any]:
+    return {
+        "agency": agency_code,
+        "from": figures.start.isoformat(),
+        "to": figures.end.isoformat(),
+        "received": {
+            "total": figures.received_total,
+            "online": figures.received_online,
+            "counter_or_postal": figures.received_counter_or_postal,
+            "carried_over": figures.carried_over,
+        },
+        "resolved": {
+            "total": figures.resolved,
+            "early": figures.resolved_early,
+            "on_time": figures.resolved_on_time,
+            "late": figures.resolved_late,
+        },
+        "in_progress": {
+            "total": figures.in_progress,
+            "within_time": figures.in_progress_within_time,
+            "overdue": figures.in_progress_overdue,
+        },
+        "on_time_rate": figures.on_time_rate or 0.0,
+        "online_rate": figures.online_rate or 0.0,
+    }
 
 
-@dataclass(frozen=True)
 class Summary:
-    agency: str
-    start: dt.date
-    end: dt.date
-    received_online: int
-    received_counter_or_postal: int
-    carried_over: int
-    resolved_early: int
-    resolved_on_time: int
-    resolved_late: int
-    in_progress_within_time: int
-    in_progress_overdue: int
-
-    @property
-    def received_in_period(self) -> int:
-        return self.received_online + self.received_counter_or_postal
-
-    @property
-    def resolved(self) -> int:
-        return self.resolved_early + self.resolved_on_time + self.resolved_late
+    def __init__(self, agency: Agency, figures: Figures) -> None:
+        self.agency = agency
+        self.figures = figures
 
     def as_contract(self) -> dict[str, Any]:
-        def rate(part: int, whole: int) -> float:
-            return round(100 * part / whole, 2) if whole else 0.0
-
-        return {
-            "agency": self.agency,
-            "from": self.start.isoformat(),
-            "to": self.end.isoformat(),
-            "received": {
-                "total": self.received_in_period + self.carried_over,
-                "online": self.received_online,
-                "counter_or_postal": self.received_counter_or_postal,
-                "carried_over": self.carried_over,
-            },
-            "resolved": {
-                "total": self.resolved,
-                "early": self.resolved_early,
-                "on_time": self.resolved_on_time,
-                "late": self.resolved_late,
-            },
-            "in_progress": {
-                "total": self.in_progress_within_time + self.in_progress_overdue,
-                "within_time": self.in_progress_within_time,
-                "overdue": self.in_progress_overdue,
-            },
-            "on_time_rate": rate(self.resolved_early + self.resolved_on_time, self.resolved),
-            "online_rate": rate(self.received_online, self.received_in_period),
-        }
-
-
-def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start 00:00, the day after end 00:00) in Vietnam time."""
-    zone = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(start, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
-    )
-
-
-def agency_dossiers(agency: Agency) -> QuerySet[Dossier]:
-    """Dossiers decided by, or received by, the agency or an agency under it."""
-    ids = access.agency_subtree_ids([agency.pk])
-    return Dossier.objects.filter(Q(competent_agency_id__in=ids) | Q(receiving_agency_id__in=ids))
+        return as_contract(self.agency.code, self.figures)
 
 
 def summary(*, agency: Agency, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> Summary:
-    begin, stop = _bounds(start, end)
-    moment = min(now or timezone.now(), stop)
-    dossiers = agency_dossiers(agency)
-    finished_at_begin = Q(finished_at__isnull=False, finished_at__lt=begin)
-    open_at_stop = Q(finished_at__isnull=True) | Q(finished_at__gte=stop)
-    figures = dossiers.aggregate(
-        online=Count("pk", filter=Q(received_at__gte=begin, received_at__lt=stop, channel=Channel.ONLINE)),
-        counter=Count("pk", filter=Q(received_at__gte=begin, received_at__lt=stop) & ~Q(channel=Channel.ONLINE)),
-        carried=Count("pk", filter=Q(received_at__lt=begin) & ~finished_at_begin),
-        early=Count(
-            "pk",
-            filter=Q(status__in=RESOLVED, finished_at__gte=begin, finished_at__lt=stop, timeliness=Timeliness.EARLY),
-        ),
-        on_time=Count(
-            "pk",
-            filter=Q(status__in=RESOLVED, finished_at__gte=begin, finished_at__lt=stop, timeliness=Timeliness.ON_TIME),
-        ),
-        late=Count(
-            "pk",
-            filter=Q(status__in=RESOLVED, finished_at__gte=begin, finished_at__lt=stop, timeliness=Timeliness.LATE),
-        ),
-        overdue=Count("pk", filter=Q(received_at__lt=stop, paused_at__isnull=True, due_at__lt=moment) & open_at_stop),
-        open=Count("pk", filter=Q(received_at__lt=stop) & open_at_stop),
-    )
-    return Summary(
-        agency=agency.code,
+    today = timezone.localdate(now) if now is not None else None
+    return Summary(agency, query.figures(query.Selection.of(agency), start, end, today=today))
+
+
+def form06(*, agency: Agency, start: dt.date, end: dt.date, today: dt.date | None = None) -> Form06:
+    """Biểu 06 of the agency and those under it: a line per (level, field), in level then field order."""
+    from motcua.catalog.models import Field
+
+    selection = query.Selection.of(agency)
+    parts = query.figures_by(selection, start, end, ("agency_id", "field_id"), today=today)
+    levels = dict(Agency.objects.filter(pk__in={k[0] for k in parts}).values_list("pk", "level"))
+    fields = {f.pk: f for f in Field.objects.filter(pk__in={k[1] for k in parts})}
+    grouped: dict[tuple[str, int], list[Figures]] = {}
+    for (agency_id, field_id), part in parts.items():
+        grouped.setdefault((levels.get(agency_id, ""), field_id), []).append(part)
+    order = {value: i for i, value in enumerate(Agency.Level.values)}
+    rows = []
+    for (level, field_id), members in sorted(
+        grouped.items(), key=lambda item: (order.get(item[0][0], 9), getattr(fields.get(item[0][1]), "name", ""))
+    ):
+        found = fields.get(field_id)
+        rows.append(
+            Form06Row(
+                level=level,
+                level_label=str(Agency.Level(level).label) if level in Agency.Level.values else "",
+                field_code=found.code if found else "",
+                field_name=found.name if found else "",
+                figures=combine(start, end, members),
+            )
+        )
+    return Form06(
+        agency_code=agency.code,
+        agency_name=agency.name,
         start=start,
         end=end,
-        received_online=figures["online"],
-        received_counter_or_postal=figures["counter"],
-        carried_over=figures["carried"],
-        resolved_early=figures["early"],
-        resolved_on_time=figures["on_time"],
-        resolved_late=figures["late"],
-        in_progress_within_time=figures["open"] - figures["overdue"],
-        in_progress_overdue=figures["overdue"],
+        rows=rows,
+        total=query.figures(selection, start, end, today=today),
+        generated_at=timezone.now(),
     )

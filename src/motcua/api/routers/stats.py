@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field as PydanticField
 
 from motcua.api.auth import bearer
 from motcua.core.errors import FieldError, InvalidInput, NotFound
+from motcua.dossiers.models import Dossier
 from motcua.org import access
 from motcua.org.models import Agency
+from motcua.reports import exports, index766, query, targets
 from motcua.reports import summary as reports
 
 router = Router(tags=["statistics"])
 
 MAX_PERIOD_DAYS = 3 * 366
+DRILL_PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class SummaryParams(Schema):
@@ -58,6 +62,22 @@ class SummaryOut(Schema):
     online_rate: float
 
 
+def _period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise InvalidInput(detail="The period ends before it starts.", errors=[FieldError("to", "before from")])
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise InvalidInput(detail="The period is longer than three years.", errors=[FieldError("to", "too far")])
+
+
+def _agency(request: HttpRequest, code: str) -> Agency:
+    agency = Agency.objects.filter(code=code).first()
+    if agency is None:
+        raise NotFound("No agency with this code.")
+    if not access.can(request.user, access.Permission.VIEW_REPORTS, agency):
+        raise PermissionDenied(access.Permission.VIEW_REPORTS.value)
+    return agency
+
+
 @router.get(
     "/stats/summary",
     response=SummaryOut,
@@ -66,13 +86,178 @@ class SummaryOut(Schema):
     summary="Biểu 06: received, resolved, in progress, on-time and online rates",
 )
 def stats_summary(request: HttpRequest, params: Query[SummaryParams]) -> dict[str, Any]:
-    if params.end < params.start:
-        raise InvalidInput(detail="The period ends before it starts.", errors=[FieldError("to", "before from")])
-    if (params.end - params.start).days > MAX_PERIOD_DAYS:
-        raise InvalidInput(detail="The period is longer than three years.", errors=[FieldError("to", "too far")])
-    agency = Agency.objects.filter(code=params.agency).first()
-    if agency is None:
-        raise NotFound("No agency with this code.")
-    if not access.can(request.user, access.Permission.VIEW_REPORTS, agency):
-        raise PermissionDenied(access.Permission.VIEW_REPORTS.value)
+    _period(params.start, params.end)
+    agency = _agency(request, params.agency)
     return reports.summary(agency=agency, start=params.start, end=params.end).as_contract()
+
+
+class IndexParams(Schema):
+    agency: str = PydanticField(max_length=40, description="Mã định danh cơ quan (gồm cả các cơ quan trực thuộc)")
+    period: Literal["month", "quarter", "year"] = "year"
+    year: int = PydanticField(ge=2000, le=2100)
+    number: int = PydanticField(1, ge=1, le=12, description="Tháng (1–12) hoặc quý (1–4)")
+
+
+class IndicatorOut(Schema):
+    code: str
+    group: str
+    name: str
+    numerator: float | None
+    denominator: float | None
+    ratio: float | None
+    points: float
+    threshold: float
+    score: float
+    measured: bool
+    note: str
+    drill_down: str | None
+
+
+class GroupOut(Schema):
+    code: str
+    name: str
+    score: float
+    points: float
+    indicators: list[IndicatorOut]
+
+
+class IndexOut(Schema):
+    agency: str
+    start: str = PydanticField(alias="from")
+    end: str = PydanticField(alias="to")
+    total: float
+    maximum: float
+    groups: list[GroupOut]
+
+
+@router.get(
+    "/stats/index",
+    response=IndexOut,
+    auth=bearer,
+    by_alias=True,
+    summary="Decision 766 service-quality index of an agency for a month, quarter or year",
+)
+def stats_index(request: HttpRequest, params: Query[IndexParams]) -> dict[str, Any]:
+    if params.period == "quarter" and params.number > 4:
+        raise InvalidInput(detail="A year has four quarters.", errors=[FieldError("number", "1..4")])
+    start, end = index766.period_bounds(params.period, params.year, params.number)
+    agency = _agency(request, params.agency)
+    return {"agency": agency.code, **index766.compute(query.Selection.of(agency), start, end).as_dict()}
+
+
+class DrillParams(SummaryParams):
+    figure: str = PydanticField(max_length=40, description="Tên chỉ số (received_online, resolved_late, ...)")
+    page: int = PydanticField(1, ge=1, le=100_000)
+
+
+class DrillItem(Schema):
+    code: str
+    procedure: str
+    agency: str
+    channel: str
+    status: str
+    received_at: str | None
+    due_at: str | None
+    finished_at: str | None
+
+
+class DrillOut(Schema):
+    figure: str
+    count: int
+    page: int
+    pages: int
+    items: list[DrillItem]
+
+
+@router.get(
+    "/stats/drill-down",
+    response=DrillOut,
+    auth=bearer,
+    summary="The dossiers behind one figure of an agency and a period (50 a page)",
+)
+def stats_drill_down(request: HttpRequest, params: Query[DrillParams]) -> dict[str, Any]:
+    _period(params.start, params.end)
+    if params.figure not in query.DRILL_FIGURES:
+        raise InvalidInput(detail="Unknown figure.", errors=[FieldError("figure", ", ".join(query.DRILL_FIGURES))])
+    agency = _agency(request, params.agency)
+    facts = query.drill_down(query.Selection.of(agency), params.figure, params.start, params.end)
+    count = facts.count()
+    pages = max((count + DRILL_PAGE - 1) // DRILL_PAGE, 1)
+    ids = list(
+        facts.order_by("dossier_id").values_list("dossier_id", flat=True)[
+            (params.page - 1) * DRILL_PAGE : params.page * DRILL_PAGE
+        ]
+    )
+    dossiers = Dossier.objects.filter(pk__in=ids).select_related("procedure", "competent_agency").order_by("pk")
+
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    items = [
+        {
+            "code": d.code,
+            "procedure": d.procedure.code,
+            "agency": d.competent_agency.code,
+            "channel": d.channel,
+            "status": d.status,
+            "received_at": iso(d.received_at),
+            "due_at": iso(d.due_at),
+            "finished_at": iso(d.finished_at),
+        }
+        for d in dossiers
+    ]
+    return {"figure": params.figure, "count": count, "page": params.page, "pages": pages, "items": items}
+
+
+class TargetsParams(Schema):
+    agency: str = PydanticField(max_length=40)
+    year: int = PydanticField(ge=2000, le=2100)
+
+
+class GapOut(Schema):
+    agency: str
+    agency_name: str
+    indicator: str
+    label: str
+    target: float
+    actual: float | None
+    gap: float
+    met: bool
+
+
+@router.get(
+    "/stats/targets",
+    response=list[GapOut],
+    auth=bearer,
+    summary="Targets of the agencies under an agency for a year and the gap to them, largest shortfall first",
+)
+def stats_targets(request: HttpRequest, params: Query[TargetsParams]) -> list[dict[str, Any]]:
+    agency = _agency(request, params.agency)
+    start, end = index766.period_bounds("year", params.year)
+    subtree = access.agency_subtree_ids([agency.pk])
+    units = [u for u in index766.province_units() if u.pk in subtree] or [agency]
+    return [gap.as_dict() for gap in targets.gaps(units, params.year, start, end)]
+
+
+class Form06Params(SummaryParams):
+    format: Literal["xlsx", "pdf"] = "xlsx"
+
+
+@router.get(
+    "/stats/form06",
+    auth=bearer,
+    summary="Biểu 06 (received, resolved, in progress by level and field) as XLSX or PDF",
+    response={200: None},
+)
+def stats_form06(request: HttpRequest, params: Query[Form06Params]) -> HttpResponse:
+    _period(params.start, params.end)
+    agency = _agency(request, params.agency)
+    form = reports.form06(agency=agency, start=params.start, end=params.end)
+    if params.format == "pdf":
+        body, kind = exports.form06_pdf(form), "application/pdf"
+    else:
+        body, kind = exports.form06_xlsx(form), XLSX
+    response = HttpResponse(body, content_type=kind)
+    name = f"bieu-06-{agency.code}-{params.start.isoformat()}-{params.end.isoformat()}.{params.format}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,353 @@
+"""The service-quality index of Decision 766/QĐ-TTg as the national portal scores it (index-766.md).
+
+Six groups, 100 points. Each indicator is a ratio (numerator / denominator × 100, 2 decimals) scored with
+the threshold rule: full points at or above the threshold, else ratio × points / threshold; a zero
+denominator shows N/A and scores 0. Points and thresholds are settings (`MOTCUA_INDEX_766`), since the
+split the portal uses is unconfirmed. Indicators motcua cannot measure yet (national database updates,
+dossiers synced to the national portal before its connector exists, certified copies, feedback handling)
+are listed as "not measured" and score 0: the index never pretends.
+
+Dossier indicators count the dossiers received in the period (index-766.md), from the maintained
+counters; the on-time indicator judges unfinished dossiers at the end of the period (in progress within
+time counts as on time, overdue as late); catalogue indicators count the procedures in force under the
+agencies' competence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from motcua.catalog.models import OnlineMode, ProcedureVersion, Subject
+from motcua.catalog.selectors import published_versions
+from motcua.reports import query
+from motcua.reports.figures import Figures, rate
+
+#: code → (group, name, points, threshold %)
+DEFAULTS: dict[str, tuple[str, Any, float, float]] = {
+    "1.1": ("transparency", _("Thủ tục được công bố đúng hạn"), 6, 100),
+    "1.2": ("transparency", _("Thủ tục được cập nhật lên CSDL quốc gia đúng hạn"), 4, 100),
+    "1.3": ("transparency", _("Thủ tục công khai đầy đủ các bộ phận"), 2, 100),
+    "1.4": ("transparency", _("Hồ sơ được đồng bộ lên Cổng DVC quốc gia"), 6, 100),
+    "2.1": ("progress", _("Hồ sơ giải quyết trước hạn, đúng hạn"), 20, 100),
+    "2.2": ("progress", _("Thời gian giải quyết trung bình (ngày làm việc)"), 0, 0),
+    "3.1": ("online", _("Thủ tục cung cấp dịch vụ công trực tuyến"), 4, 80),
+    "3.2": ("online", _("Dịch vụ công trực tuyến phát sinh hồ sơ trực tuyến"), 4, 100),
+    "3.3": ("online", _("Hồ sơ nộp trực tuyến"), 4, 50),
+    "3.5a": ("payment", _("Thủ tục có phí tích hợp thanh toán trực tuyến"), 2, 80),
+    "3.5b": ("payment", _("Thủ tục có phí phát sinh thanh toán trực tuyến"), 2, 80),
+    "3.6": ("payment", _("Hồ sơ có phí được thanh toán trực tuyến"), 6, 100),
+    "4.1": ("digitisation", _("Hồ sơ có kết quả điện tử"), 6, 100),
+    "4.2": ("digitisation", _("Hồ sơ được số hóa"), 4, 80),
+    "4.2b": ("digitisation", _("Cấp bản sao điện tử có chứng thực"), 2, 100),
+    "4.3": ("digitisation", _("Hồ sơ tái sử dụng dữ liệu số hóa"), 2, 80),
+    "4.4": ("digitisation", _("Hồ sơ sử dụng kho dữ liệu cá nhân"), 4, 100),
+    "4.5a": ("digitisation", _("Thủ tục sử dụng dữ liệu dân cư"), 2, 100),
+    "4.5b": ("digitisation", _("Hồ sơ sử dụng dữ liệu dân cư"), 2, 100),
+    "5.2": ("satisfaction", _("Phản ánh, kiến nghị được xử lý đúng hạn"), 6, 100),
+    "5.3": ("satisfaction", _("Hài lòng về xử lý phản ánh, kiến nghị"), 6, 100),
+    "5.4": ("satisfaction", _("Mức độ hài lòng về giải quyết thủ tục"), 6, 90),
+}
+
+GROUPS: dict[str, Any] = {
+    "transparency": _("Công khai, minh bạch"),
+    "progress": _("Tiến độ giải quyết"),
+    "online": _("Dịch vụ công trực tuyến"),
+    "payment": _("Thanh toán trực tuyến"),
+    "digitisation": _("Số hóa hồ sơ"),
+    "satisfaction": _("Mức độ hài lòng"),
+}
+
+NOT_MEASURED: dict[str, Any] = {
+    "1.2": _("Chưa kết nối CSDL quốc gia về TTHC."),
+    "1.4": _("Chưa kết nối Cổng DVC quốc gia."),
+    "4.2b": _("Chưa có nghiệp vụ chứng thực điện tử."),
+    "5.2": _("Chưa có phân hệ phản ánh, kiến nghị."),
+    "5.3": _("Chưa có phân hệ phản ánh, kiến nghị."),
+}
+
+
+def rules() -> dict[str, tuple[str, Any, float, float]]:
+    """The defaults with the settings' overrides: `MOTCUA_INDEX_766 = {"3.3": {"points": 4, "threshold": 50}}`."""
+    overrides: dict[str, dict[str, float]] = getattr(settings, "MOTCUA_INDEX_766", {}) or {}
+    out = {}
+    for code, (group, name, points, threshold) in DEFAULTS.items():
+        own = overrides.get(code, {})
+        out[code] = (group, name, float(own.get("points", points)), float(own.get("threshold", threshold)))
+    return out
+
+
+def score(ratio: float | None, points: float, threshold: float) -> float:
+    if ratio is None or points == 0:
+        return 0.0
+    if threshold <= 0 or ratio >= threshold:
+        return points
+    return round(ratio * points / threshold, 2)
+
+
+@dataclass
+class Indicator:
+    code: str
+    group: str
+    name: str
+    numerator: float | None
+    denominator: float | None
+    ratio: float | None
+    points: float
+    threshold: float
+    score: float
+    measured: bool = True
+    note: str = ""
+    drill: str = ""  # the drill-down figure of the numerator, when there is one
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "group": self.group,
+            "name": self.name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "ratio": self.ratio,
+            "points": self.points,
+            "threshold": self.threshold,
+            "score": self.score,
+            "measured": self.measured,
+            "note": self.note,
+            "drill_down": self.drill or None,
+        }
+
+
+@dataclass
+class Index:
+    start: dt.date
+    end: dt.date
+    indicators: list[Indicator] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return round(sum(i.score for i in self.indicators), 2)
+
+    @property
+    def maximum(self) -> float:
+        return round(sum(i.points for i in self.indicators), 2)
+
+    def groups(self) -> list[dict[str, Any]]:
+        out = []
+        for code, name in GROUPS.items():
+            members = [i for i in self.indicators if i.group == code]
+            out.append(
+                {
+                    "code": code,
+                    "name": str(name),
+                    "score": round(sum(i.score for i in members), 2),
+                    "points": round(sum(i.points for i in members), 2),
+                    "indicators": [i.as_dict() for i in members],
+                }
+            )
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "total": self.total,
+            "maximum": self.maximum,
+            "groups": self.groups(),
+        }
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Procedures in force under the selection's competence, by what the indicators need."""
+
+    total: int
+    online: int
+    complete: int
+    with_fees: int
+    with_online_payment: int
+    for_citizens: int
+    published: int
+    published_on_time: int
+    online_ids: frozenset[int]
+    fee_ids: frozenset[int]
+    citizen_ids: frozenset[int]
+
+
+def _complete(version: ProcedureVersion) -> bool:
+    return bool(
+        version.name
+        and version.steps
+        and version.methods
+        and version.processing_time_value
+        and version.subjects
+        and version.component_count  # type: ignore[attr-defined]
+        and version.agency_count  # type: ignore[attr-defined]
+    )
+
+
+def catalogue(selection: query.Selection, start: dt.date, end: dt.date) -> Catalogue:
+    from django.db.models import Count, Exists, OuterRef
+
+    from motcua.catalog.models import FeeLine
+    from motcua.dossiers import clock
+    from motcua.payments.models import CollectingAccount
+
+    versions = published_versions()
+    if selection.agency_ids is not None:
+        versions = versions.filter(agencies__in=sorted(selection.agency_ids))
+    if selection.field_id is not None:
+        versions = versions.filter(field_id=selection.field_id)
+    if selection.procedure_id is not None:
+        versions = versions.filter(procedure_id=selection.procedure_id)
+    versions = versions.distinct().annotate(
+        component_count=Count("components", distinct=True),
+        agency_count=Count("agencies", distinct=True),
+        has_fees=Exists(FeeLine.objects.filter(version=OuterRef("pk"), amount__gt=0)),
+        can_collect=Exists(CollectingAccount.objects.filter(agency__procedure_versions=OuterRef("pk"))),
+    )
+    rows = list(versions)
+    online = {v.procedure_id for v in rows if v.online_mode in (OnlineMode.FULL, OnlineMode.PARTIAL)}
+    fees = {v.procedure_id for v in rows if v.has_fees}
+    citizens = {v.procedure_id for v in rows if Subject.CITIZEN in (v.subjects or [])}
+    zone_start = dt.datetime.combine(start, dt.time.min, tzinfo=query.reports_facts.ZONE)
+    zone_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=query.reports_facts.ZONE)
+    published = [v for v in rows if v.published_at is not None and zone_start <= v.published_at < zone_end]
+    on_time = 0
+    for version in published:
+        # published at least 5 working days before it takes effect
+        if version.effective_from is not None and version.published_at is not None and (
+            clock.add_hours(version.published_at, 40) <= version.effective_from
+        ):
+            on_time += 1
+    return Catalogue(
+        total=len(rows),
+        online=len(online),
+        complete=sum(1 for v in rows if _complete(v)),
+        with_fees=len(fees),
+        with_online_payment=sum(1 for v in rows if v.has_fees and v.can_collect),
+        for_citizens=len(citizens),
+        published=len(published),
+        published_on_time=on_time,
+        online_ids=frozenset(online),
+        fee_ids=frozenset(fees),
+        citizen_ids=frozenset(citizens),
+    )
+
+
+def _procedures_with(selection: query.Selection, start: dt.date, end: dt.date, counter: str) -> set[int]:
+    sums = query._sums(selection, start, end, ("procedure_id",), (counter,))
+    return {key[0] for key, values in sums.items() if values[counter] > 0}
+
+
+def compute(selection: query.Selection, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> Index:
+    figures = query.figures(selection, start, end, today=today)
+    return from_parts(selection, start, end, figures)
+
+
+def from_parts(selection: query.Selection, start: dt.date, end: dt.date, f: Figures) -> Index:
+    table = rules()
+    cat = catalogue(selection, start, end)
+    used_online = query.online_services_used(selection, start, end) & cat.online_ids
+    paid_procedures = _procedures_with(selection, start, end, "paid_online") & cat.fee_ids
+    population_procedures = _procedures_with(selection, start, end, "population_data") & cat.citizen_ids
+    received = f.received_in_period
+    p = f.period
+    judged = f.resolved + f.in_progress
+    good = f.resolved_early + f.resolved_on_time + f.in_progress_within_time
+    late_rate = rate(f.resolved_late, f.resolved) or 0.0
+    dislike_rate = rate(p.not_satisfied, received) or 0.0
+    satisfaction = round(max(100 - (late_rate + dislike_rate), 0), 2) if received else None
+    values: dict[str, tuple[float | None, float | None, str]] = {
+        "1.1": (cat.published_on_time, cat.published, ""),
+        "1.3": (cat.complete, cat.total, ""),
+        "2.1": (good, judged, "resolved"),
+        "2.2": (f.average_processing_days, None, ""),
+        "3.1": (cat.online, cat.total, ""),
+        "3.2": (len(used_online), len(cat.online_ids), ""),
+        "3.3": (f.received_online, received, "received_online"),
+        "3.5a": (cat.with_online_payment, cat.with_fees, ""),
+        "3.5b": (len(paid_procedures), cat.with_fees, ""),
+        "3.6": (p.paid_online, p.with_fees, "paid_online"),
+        "4.1": (p.electronic_result, received, "electronic_result"),
+        "4.2": (p.digitised, received, "digitised"),
+        "4.3": (p.reused, received, "reused"),
+        "4.4": (p.data_store, received, "data_store"),
+        "4.5a": (len(population_procedures), cat.for_citizens, ""),
+        "4.5b": (p.population_data, received, "population_data"),
+    }
+    index = Index(start=start, end=end)
+    for code, (group, name, points, threshold) in table.items():
+        if code in NOT_MEASURED:
+            index.indicators.append(
+                Indicator(
+                    code, group, str(name), None, None, None, points, threshold, 0.0, False, str(NOT_MEASURED[code])
+                )
+            )
+            continue
+        if code == "5.4":
+            ratio = satisfaction
+            numerator, denominator, drill = satisfaction, 100.0 if received else None, ""
+        elif code == "2.2":
+            numerator, denominator, drill = values[code]
+            ratio = numerator
+        else:
+            numerator, denominator, drill = values[code]
+            ratio = rate(numerator or 0, denominator or 0)
+        index.indicators.append(
+            Indicator(
+                code,
+                group,
+                str(name),
+                numerator,
+                denominator,
+                ratio,
+                points,
+                threshold,
+                score(ratio, points, threshold),
+                drill=drill,
+            )
+        )
+    return index
+
+
+PERIOD_KINDS = ("month", "quarter", "year")
+
+
+def period_bounds(kind: str, year: int, number: int = 1) -> tuple[dt.date, dt.date]:
+    """First and last day of month `number`, quarter `number` or the year."""
+    if kind == "year":
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if kind == "quarter":
+        if not 1 <= number <= 4:
+            raise ValueError("quarter")
+        first = dt.date(year, 3 * number - 2, 1)
+        last_month = 3 * number
+    elif kind == "month":
+        if not 1 <= number <= 12:
+            raise ValueError("month")
+        first = dt.date(year, number, 1)
+        last_month = number
+    else:
+        raise ValueError(kind)
+    return first, query._month_end(dt.date(year, last_month, 1))
+
+
+def ranking(
+    units: Iterable[Any], start: dt.date, end: dt.date, *, today: dt.date | None = None
+) -> list[tuple[Any, Index]]:
+    """The index of each unit (an agency with those under it), best first."""
+    scored = [(unit, compute(query.Selection.of(unit), start, end, today=today)) for unit in units]
+    return sorted(scored, key=lambda pair: (-pair[1].total, pair[0].name))
+
+
+def province_units() -> list[Any]:
+    """The agencies ranked in the province: departments and communes (not service centres or committees)."""
+    from motcua.org.models import Agency
+
+    ranked = (Agency.Kind.DEPARTMENT, Agency.Kind.COMMUNE_COMMITTEE, Agency.Kind.VERTICAL_AGENCY)
+    return list(Agency.objects.filter(kind__in=ranked).order_by("level", "name"))
