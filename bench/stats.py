@@ -7,8 +7,9 @@ demo data and generated dossiers (`python -m bench.generate`). Steps:
 1. `rebuild_stats` over every dossier (timed);
 2. the province-level summary of the last whole quarter of the generated period and the 766 index of its
    last whole year, each `repeat` times after a warm-up (median and worst);
-3. the counters' cost per action: `dossier_forward` on `actions` dossiers with the statistics signals
-   connected and again disconnected, in a transaction rolled back each time (difference of medians).
+3. the counters' cost per action: `actions` dossiers are received at the counter (they stay), then each is
+   forwarded with the statistics signals connected and again disconnected, in a transaction rolled back
+   each time (difference of medians).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max, Min
 
+from bench.official_forms import _dossiers
 from motcua.dossiers import services
-from motcua.dossiers.models import Dossier, Status
+from motcua.dossiers.models import Dossier
 from motcua.reports import index766, query, signals
 from motcua.reports.models import DayFigures, DossierFacts
 from motcua.reports.rebuild import rebuild
@@ -87,14 +89,11 @@ def run(*, repeat: int = 20, actions: int = 200, skip_rebuild: bool = False) -> 
     print(f"province 766 index {year}: median {median:.1f} ms, worst {worst:.1f} ms")
     print(f"day rows: {DayFigures.objects.count():,}")
 
-    candidates = list(
-        Dossier.objects.filter(status=Status.PROCESSING, current_step__assignee__isnull=False)
-        .select_related("current_step__assignee__user")
-        .order_by("?")[:actions]
-    )
-    if not candidates:
-        print("no dossier in processing with an assignee: action cost not measured")
-        return
+    # fresh dossiers received at the counter (kept: they are a few among millions), each forwarded once with
+    # the counters and once without, in transactions rolled back
+    candidates = [
+        Dossier.objects.select_related("current_step__assignee__user").get(pk=d.pk) for d in _dossiers(actions)
+    ]
     with_counters = _forward_times(candidates)
     signals.disconnect()
     without = _forward_times(candidates)

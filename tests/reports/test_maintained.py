@@ -109,7 +109,7 @@ def test_maintained_counters_equal_a_rebuild(world: World, seed: int) -> None:
     assert len(statuses) >= 5, statuses  # the scenario reaches many states
     maintained = snapshot()
     assert maintained["DayFigures"], "events were counted as they happened"
-    result = rebuild()
+    result = rebuild(chunk=7)  # several chunks: reading and writing alternate on one connection
     assert result.dossiers == len(dossiers)
     assert snapshot() == maintained
 

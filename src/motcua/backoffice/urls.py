@@ -1,6 +1,7 @@
 from django.urls import path
 
 from motcua.backoffice import views, views_auth, views_payments, views_results
+from motcua.backoffice import views_reports as reports
 
 app_name = "backoffice"
 
@@ -36,4 +37,8 @@ urlpatterns = [
         "ho-so/<str:code>/thanh-toan/<str:reference>/bien-lai/", views_payments.payment_receipt, name="payment_receipt"
     ),
     path("sao-ke/", views_payments.payment_statement, name="payment_statement"),
+    path("thong-ke/", reports.dashboard, name="reports"),
+    path("thong-ke/chi-tiet/", reports.drill_down, name="reports_drill"),
+    path("thong-ke/bieu-06.xlsx", reports.form06_xlsx, name="reports_form06_xlsx"),
+    path("thong-ke/bieu-06.pdf", reports.form06_pdf, name="reports_form06_pdf"),
 ]

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission as AuthPermission
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from motcua.accounts.models import Profile
 from motcua.catalog.exchange import ImportReport, import_document
@@ -359,6 +360,25 @@ def _collecting_accounts() -> None:
         )
 
 
+#: the province's targets for the current year (the seeds: 80 % of online services with dossiers, 50 % of
+#: dossiers online, on time nearly always)
+DEMO_TARGETS = {
+    "on_time_rate": 98,
+    "online_rate": 50,
+    "services_with_online_dossier_rate": 80,
+    "procedures_online_rate": 80,
+    "electronic_result_rate": 100,
+}
+
+
+def _targets() -> None:
+    from motcua.reports.models import Target
+
+    year = timezone.localdate().year
+    for indicator, value in DEMO_TARGETS.items():
+        Target.objects.update_or_create(agency=None, year=year, indicator=indicator, defaults={"value": value})
+
+
 def _citizen_profile(user: Any, spec: AccountSpec) -> None:
     data = CITIZEN_PROFILES.get(spec.username)
     if data is None:
@@ -538,6 +558,7 @@ def load_demo() -> DemoReport:
         raise PermissionError("The demo data is refused when DEBUG is off (production).")
     agencies = _load_org()
     _collecting_accounts()
+    _targets()
     staff = _load_accounts()
     document = json.loads((DATA_DIR / "catalog.json").read_text(encoding="utf-8"))
     report = import_document(document)

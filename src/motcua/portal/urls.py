@@ -1,6 +1,7 @@
 from django.urls import path
 
 from motcua.portal import views, views_citizen, views_payments, views_results
+from motcua.portal import views_stats as stats
 
 app_name = "portal"
 
@@ -38,4 +39,7 @@ urlpatterns = [
     path("thanh-toan/vnpay/ipn/", views_payments.vnpay_ipn, name="vnpay_ipn"),
     path("thanh-toan/paygov/callback/", views_payments.paygov_callback, name="paygov_callback"),
     path("mo-phong/vnpay/", views_payments.vnpay_simulator, name="vnpay_simulator"),
+    path("thong-ke/", stats.stats, name="stats"),
+    path("thong-ke/du-lieu-mo.csv", stats.open_data_csv, name="stats_csv"),
+    path("thong-ke/du-lieu-mo.json", stats.open_data_json, name="stats_json"),
 ]

@@ -19,8 +19,7 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -55,8 +54,7 @@ OPEN_STATUSES = frozenset(
 Key = tuple[int, int, int, str]  # agency, procedure, field, channel
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     agency_id: int
     procedure_id: int
     field_id: int
@@ -330,7 +328,7 @@ def stored(dossier_id: int) -> tuple[DossierFacts | None, Facts | None]:
     row = DossierFacts.objects.select_for_update().filter(pk=dossier_id).first()
     if row is None:
         return None, None
-    values = {f: getattr(row, f) for f in Facts.__dataclass_fields__}
+    values = {f: getattr(row, f) for f in Facts._fields}
     return row, Facts(**values)
 
 
@@ -339,18 +337,82 @@ def _rating(dossier_id: int) -> tuple[int | None, str]:
     return (found[0], found[1]) if found else (None, "")
 
 
-def refresh(dossier_id: int, *, reread_flags: bool) -> None:
-    """Bring the counters and the stored facts of one dossier up to date (inside the caller's transaction)."""
+#: the dossier fields the facts depend on: a save that names none of them cannot change the figures
+RELEVANT_FIELDS = frozenset(
+    {
+        "competent_agency",
+        "competent_agency_id",
+        "procedure",
+        "procedure_id",
+        "procedure_version",
+        "procedure_version_id",
+        "channel",
+        "status",
+        "received_at",
+        "finished_at",
+        "due_at",
+        "original_due_at",
+        "paused_at",
+        "timeliness",
+        "outcome",
+        "supplement_count",
+        "paused_minutes",
+    }
+)
+
+_FIELD_OF_VERSION: dict[int, int] = {}
+
+
+def _field_of_version(version_id: int) -> int:
+    """The field of a procedure version (fixed once published, and dossiers only use published versions)."""
+    from motcua.catalog.models import ProcedureVersion
+
+    if version_id not in _FIELD_OF_VERSION:
+        found = ProcedureVersion.objects.filter(pk=version_id).values_list("field_id", flat=True).first()
+        _FIELD_OF_VERSION[version_id] = found or 0
+    return _FIELD_OF_VERSION[version_id]
+
+
+def row_of(dossier: Dossier) -> tuple[Any, ...]:
+    """The `ROW_FIELDS` of a dossier in memory (as saved)."""
+    return (
+        dossier.pk,
+        dossier.competent_agency_id,
+        dossier.procedure_id,
+        _field_of_version(dossier.procedure_version_id),
+        dossier.channel,
+        dossier.status,
+        dossier.received_at,
+        dossier.finished_at,
+        dossier.due_at,
+        dossier.original_due_at,
+        dossier.paused_at,
+        dossier.timeliness,
+        dossier.outcome,
+        dossier.supplement_count,
+        dossier.paused_minutes,
+    )
+
+
+def refresh(dossier_id: int, *, reread_flags: bool, dossier: Dossier | None = None) -> None:
+    """Bring the counters and the stored facts of one dossier up to date (inside the caller's transaction).
+
+    `dossier`: the instance just saved, read instead of the database when the flags need no reading.
+    """
     from motcua.dossiers import clock
 
     with transaction.atomic():
         row, old = stored(dossier_id)
-        query = Dossier.objects.filter(pk=dossier_id)
-        names = [*ROW_FIELDS]
-        if reread_flags or old is None:
-            query = flags_query(query)
-            names += [name for name, _bit in FLAG_FIELDS]
-        values = query.values_list(*names).first()
+        values: tuple[Any, ...] | None
+        if dossier is not None and old is not None and not reread_flags:
+            values = row_of(dossier)
+        else:
+            query = Dossier.objects.filter(pk=dossier_id)
+            names = [*ROW_FIELDS]
+            if reread_flags or old is None:
+                query = flags_query(query)
+                names += [name for name, _bit in FLAG_FIELDS]
+            values = query.values_list(*names).first()
         new: Facts | None = None
         if values is not None:  # None: deleted
             if old is None or len(values) > len(ROW_FIELDS):
@@ -364,6 +426,6 @@ def refresh(dossier_id: int, *, reread_flags: bool) -> None:
         if new is None:
             DossierFacts.objects.filter(pk=dossier_id).delete()
         elif row is None:
-            DossierFacts.objects.create(dossier_id=dossier_id, **asdict(new))
+            DossierFacts.objects.create(dossier_id=dossier_id, **new._asdict())
         else:
-            DossierFacts.objects.filter(pk=dossier_id).update(**asdict(new))
+            DossierFacts.objects.filter(pk=dossier_id).update(**new._asdict())

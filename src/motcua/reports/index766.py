@@ -220,8 +220,10 @@ def catalogue(selection: query.Selection, start: dt.date, end: dt.date) -> Catal
     on_time = 0
     for version in published:
         # published at least 5 working days before it takes effect
-        if version.effective_from is not None and version.published_at is not None and (
-            clock.add_hours(version.published_at, 40) <= version.effective_from
+        if (
+            version.effective_from is not None
+            and version.published_at is not None
+            and (clock.add_hours(version.published_at, 40) <= version.effective_from)
         ):
             on_time += 1
     return Catalogue(

@@ -10,8 +10,10 @@ from motcua.reports import facts
 
 
 def _dossier_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
-        facts.refresh(instance.pk, reread_flags=False)
+    fields = kwargs.get("update_fields")
+    if raw or (fields is not None and not facts.RELEVANT_FIELDS.intersection(fields)):
+        return
+    facts.refresh(instance.pk, reread_flags=False, dossier=instance)
 
 
 def _dossier_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:

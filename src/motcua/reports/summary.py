@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from motcua.org.models import Agency
 from motcua.reports import query
@@ -57,8 +58,8 @@ def summary(*, agency: Agency, start: dt.date, end: dt.date, now: dt.datetime | 
     return Summary(agency, query.figures(query.Selection.of(agency), start, end, today=today))
 
 
-def form06(*, agency: Agency, start: dt.date, end: dt.date, today: dt.date | None = None) -> Form06:
-    """Biểu 06 of the agency and those under it: a line per (level, field), in level then field order."""
+def form06(*, agency: Agency | None, start: dt.date, end: dt.date, today: dt.date | None = None) -> Form06:
+    """Biểu 06 of the agency and those under it (None: every agency): a line per (level, field)."""
     from motcua.catalog.models import Field
 
     selection = query.Selection.of(agency)
@@ -84,8 +85,8 @@ def form06(*, agency: Agency, start: dt.date, end: dt.date, today: dt.date | Non
             )
         )
     return Form06(
-        agency_code=agency.code,
-        agency_name=agency.name,
+        agency_code=agency.code if agency else "",
+        agency_name=agency.name if agency else str(gettext("Toàn tỉnh")),
         start=start,
         end=end,
         rows=rows,

@@ -42,6 +42,7 @@ def menu_for(user: Any) -> dict[str, Any]:
         "assign": access.can(user, access.Permission.ASSIGN_DOSSIER),
         "approve": access.can(user, access.Permission.APPROVE_DOSSIER),
         "return": access.can(user, access.Permission.RETURN_RESULT),
+        "reports": access.can(user, access.Permission.VIEW_REPORTS),
     }
 
 
