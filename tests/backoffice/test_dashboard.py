@@ -280,3 +280,19 @@ def test_form06_xlsx_has_the_total_row(world: World, march: dict[str, Dossier]) 
     total = next(row for row in rows if "Tổng cộng" in row)
     # received total 4 (1 online, 2 counter, 1 carried over), resolved 2 (1 early, 1 late), in progress 2
     assert total[2:13] == [4, 1, 2, 1, 2, 1, 0, 1, 2, 1, 1]
+
+
+def test_a_field_narrows_every_figure(world: World, march: dict[str, Dossier]) -> None:
+    from tests.factories import FieldFactory
+
+    other = FieldFactory(code="LV-KHAC", name="Lĩnh vực khác")
+    client = client_for(world.leader.user)
+    same = client.get(DASHBOARD, {"agency": DEPARTMENT, "field": world.version.field.code, **MARCH})
+    everything = client.get(DASHBOARD, {"agency": DEPARTMENT, **MARCH})
+    elsewhere = client.get(DASHBOARD, {"agency": DEPARTMENT, "field": other.code, **MARCH})
+    assert same.status_code == everything.status_code == elsewhere.status_code == 200
+    assert [i["value"] for i in same.context["headline"]] == [i["value"] for i in everything.context["headline"]]
+    received = {item["figure"]: item["value"] for item in elsewhere.context["headline"]}["received"]
+    assert received == "0"
+    assert f"field={other.code}" in elsewhere.context["headline"][0]["url"]
+    assert client.get(DASHBOARD, {"agency": DEPARTMENT, "field": "khong-co", **MARCH}).status_code == 400

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, Page
 
-from motcua.dossiers import online
+from motcua.dossiers import online, services
 from tests.e2e.conftest import World, at, submit_online
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -63,6 +63,7 @@ def pages(transactional_db: Any, world: World, live_server: Any) -> dict[str, An
             f"/tra-cuu/?code={dossier.code}",
             "/dang-nhap/",
             "/tai-khoan/dang-ky/",
+            "/thong-ke/",
         ],
         "private": [
             "/ho-so-cua-toi/",
@@ -97,4 +98,28 @@ def test_citizen_pages_meet_wcag_21_aa_on_a_small_screen_and_stay_light(
     problems = {
         p: r for p, r in report.items() if r["violations"] or r["bytes"] > PAGE_BUDGET_BYTES or r["width"] > 360
     }
+    assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def test_statistics_pages_meet_wcag_21_aa_on_a_small_screen(
+    browser: Browser, live_server: Any, transactional_db: Any, world: World
+) -> None:
+    dossier = submit_online(world, "2026-03-02 09:00")
+    services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 10:00"))
+    client = Client()
+    client.force_login(world.monitor.user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "domain": host, "path": "/"}])
+    page = context.new_page()
+    report: dict[str, Any] = {}
+    period = "from=2026-03-01&to=2026-03-31&kind=range"
+    for path in ["/can-bo/thong-ke/?" + period, "/can-bo/thong-ke/chi-tiet/?figure=received&" + period]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        report[path] = {"violations": axe_violations(page), "width": width}
+    context.close()
+    problems = {p: r for p, r in report.items() if r["violations"] or r["width"] > 360}
     assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)

@@ -86,6 +86,9 @@ def test_index_endpoint(world: World, month: dict[str, Dossier]) -> None:
     body = response.json()
     assert body["from"] == "2026-03-01" and body["to"] == "2026-03-31" and body["maximum"] == 100
     assert [g["code"] for g in body["groups"]][:2] == ["transparency", "progress"]
+    procedures = body["procedures"]
+    assert procedures["total"] == 1 and procedures["with_online_dossier"] == 1
+    assert procedures["online_full"] + procedures["online_partial"] == 1
     bad = api(world.monitor.user, "index", agency=world.department.code, period="quarter", year=2026, number=5)
     assert bad.status_code == 422
     assert api(world.officer.user, "index", agency=world.department.code, year=2026).status_code == 403
@@ -123,3 +126,23 @@ def test_targets_endpoint(world: World, month: dict[str, Dossier]) -> None:
     response = api(world.monitor.user, "targets", agency=world.committee.code, year=2026)
     assert response.status_code == 200
     assert all(row["target"] == 50.0 for row in response.json())
+
+
+def test_selections_by_field_procedure_and_whole_scope(world: World, month: dict[str, Dossier]) -> None:
+    field = world.version.field.code
+    procedure = world.version.procedure.code
+    base = {"agency": world.department.code, "from": "2026-03-01", "to": "2026-03-31"}
+    by_field = api(world.monitor.user, "summary", field=field, **base).json()
+    by_procedure = api(world.monitor.user, "summary", procedure=procedure, **base).json()
+    assert by_field["received"]["total"] == by_procedure["received"]["total"] == 10
+    assert api(world.monitor.user, "summary", field="khong-co", **base).status_code == 404
+    assert api(world.monitor.user, "summary", procedure="9.999999", **base).status_code == 404
+    # no agency: every agency the caller may see (the monitor: the whole province)
+    everything = api(world.monitor.user, "drill-down", figure="received", **{"from": "2026-03-01", "to": "2026-03-31"})
+    assert everything.status_code == 200 and everything.json()["count"] == 9
+    index = api(world.monitor.user, "index", period="month", year=2026, number=3)
+    assert index.status_code == 200 and index.json()["agency"] is None
+    # a leader without an agency sees their own agency's figures only; a citizen none
+    mine = api(world.other_leader.user, "drill-down", figure="received", **{"from": "2026-03-01", "to": "2026-03-31"})
+    assert mine.json()["count"] == 0
+    assert api(world.citizen, "index", year=2026).status_code == 403

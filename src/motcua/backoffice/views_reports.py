@@ -77,6 +77,7 @@ class PeriodForm(forms.Form):
     """Agency and period: a month, a quarter or a year, or any range of days."""
 
     agency = forms.ChoiceField(label=_("Cơ quan"))
+    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False)
     kind = forms.ChoiceField(label=_("Kỳ báo cáo"), choices=PERIOD_KINDS, required=False)
     year = forms.IntegerField(
         label=_("Năm"),
@@ -99,6 +100,12 @@ class PeriodForm(forms.Form):
     def __init__(self, *args: Any, agencies: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["agency"]).choices = agencies
+        from motcua.catalog.models import Field
+
+        cast(forms.ChoiceField, self.fields["field"]).choices = [
+            ("", _("Mọi lĩnh vực")),
+            *Field.objects.order_by("name").values_list("code", "name"),
+        ]
         for name, label in (("from", _("Từ ngày")), ("to", _("Đến ngày"))):
             self.fields[name] = forms.DateField(
                 label=label,
@@ -152,6 +159,7 @@ class Period:
     start: dt.date
     end: dt.date
     selection: query.Selection
+    field_code: str = ""
 
     @property
     def name(self) -> str:
@@ -161,6 +169,7 @@ class Period:
         return urlencode(
             {
                 "agency": self.agency.code if self.agency else PROVINCE,
+                **({"field": self.field_code} if self.field_code else {}),
                 "from": self.start.isoformat(),
                 "to": self.end.isoformat(),
                 **extra,
@@ -210,7 +219,8 @@ def _form(request: HttpRequest) -> tuple[PeriodForm, Agency | None, bool]:
     today = timezone.localdate()
     data: dict[str, Any] = {"agency": default, "kind": "year", "year": today.year}
     if request.GET:
-        data = {key: request.GET.get(key, "") for key in ("agency", "kind", "year", "number", "from", "to")}
+        keys = ("agency", "field", "kind", "year", "number", "from", "to")
+        data = {key: request.GET.get(key, "") for key in keys}
         data["agency"] = data["agency"] or default
     form = PeriodForm(data, agencies=agencies)
     agency = scope.filter(code=data["agency"]).first()
@@ -222,7 +232,14 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, Period | None]:
     if not form.is_valid() or (agency is None and not province) or "start" not in form.cleaned_data:
         return form, None
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    return form, Period(agency, start, end, query.Selection.of(agency))
+    from motcua.catalog.models import Field
+
+    code = form.cleaned_data.get("field") or ""
+    field_id = Field.objects.filter(code=code).values_list("pk", flat=True).first() if code else None
+    if agency is None:
+        scope = frozenset(_scope(request).values_list("pk", flat=True))
+        return form, Period(None, start, end, query.Selection(scope, field_id), code)
+    return form, Period(agency, start, end, query.Selection.of(agency, field_id=field_id), code)
 
 
 def _percent(value: float | None) -> str:

@@ -127,6 +127,8 @@ class Index:
     start: dt.date
     end: dt.date
     indicators: list[Indicator] = field(default_factory=list)
+    #: the procedures under the selection's competence: in force, offered fully online, partly online
+    procedures: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -158,6 +160,7 @@ class Index:
             "total": self.total,
             "maximum": self.maximum,
             "groups": self.groups(),
+            "procedures": self.procedures,
         }
 
 
@@ -167,6 +170,8 @@ class Catalogue:
 
     total: int
     online: int
+    online_full: int
+    online_partial: int
     complete: int
     with_fees: int
     with_online_payment: int
@@ -229,6 +234,8 @@ def catalogue(selection: query.Selection, start: dt.date, end: dt.date) -> Catal
     return Catalogue(
         total=len(rows),
         online=len(online),
+        online_full=len({v.procedure_id for v in rows if v.online_mode == OnlineMode.FULL}),
+        online_partial=len({v.procedure_id for v in rows if v.online_mode == OnlineMode.PARTIAL}),
         complete=sum(1 for v in rows if _complete(v)),
         with_fees=len(fees),
         with_online_payment=sum(1 for v in rows if v.has_fees and v.can_collect),
@@ -282,7 +289,16 @@ def from_parts(selection: query.Selection, start: dt.date, end: dt.date, f: Figu
         "4.5a": (len(population_procedures), cat.for_citizens, ""),
         "4.5b": (p.population_data, received, "population_data"),
     }
-    index = Index(start=start, end=end)
+    index = Index(
+        start=start,
+        end=end,
+        procedures={
+            "total": cat.total,
+            "online_full": cat.online_full,
+            "online_partial": cat.online_partial,
+            "with_online_dossier": len(used_online),
+        },
+    )
     for code, (group, name, points, threshold) in table.items():
         if code in NOT_MEASURED:
             index.indicators.append(

@@ -29,6 +29,8 @@ class SummaryParams(Schema):
     agency: str = PydanticField(max_length=40, description="Mã định danh cơ quan (gồm cả các cơ quan trực thuộc)")
     start: dt.date = PydanticField(alias="from", description="Từ ngày (YYYY-MM-DD)")
     end: dt.date = PydanticField(alias="to", description="Đến ngày (YYYY-MM-DD), tính cả ngày này")
+    field: str | None = PydanticField(None, max_length=30, description="Mã lĩnh vực")
+    procedure: str | None = PydanticField(None, max_length=60, description="Mã thủ tục")
 
 
 class Received(Schema):
@@ -78,6 +80,38 @@ def _agency(request: HttpRequest, code: str) -> Agency:
     return agency
 
 
+class Scope(Schema):
+    agency: str | None = PydanticField(
+        None,
+        max_length=40,
+        description="Mã định danh cơ quan (gồm cả các cơ quan trực thuộc); bỏ trống: mọi cơ quan người gọi được xem",
+    )
+    field: str | None = PydanticField(None, max_length=30, description="Mã lĩnh vực")
+    procedure: str | None = PydanticField(None, max_length=60, description="Mã thủ tục")
+
+
+def _selection(request: HttpRequest, scope: Scope) -> tuple[Agency | None, query.Selection]:
+    """The agency (None: every agency the caller may see) and the dossiers selected; 404 for unknown codes."""
+    from motcua.catalog.models import Field, Procedure
+
+    field_id = procedure_id = None
+    if scope.field:
+        field_id = Field.objects.filter(code=scope.field).values_list("pk", flat=True).first()
+        if field_id is None:
+            raise NotFound("No field with this code.")
+    if scope.procedure:
+        procedure_id = Procedure.objects.filter(code=scope.procedure).values_list("pk", flat=True).first()
+        if procedure_id is None:
+            raise NotFound("No procedure with this code.")
+    if scope.agency:
+        agency = _agency(request, scope.agency)
+        return agency, query.Selection.of(agency, field_id=field_id, procedure_id=procedure_id)
+    ids = frozenset(access.agencies_in_scope(request.user, access.Permission.VIEW_REPORTS).values_list("pk", flat=True))
+    if not ids:
+        raise PermissionDenied(access.Permission.VIEW_REPORTS.value)
+    return None, query.Selection(ids, field_id, procedure_id)
+
+
 @router.get(
     "/stats/summary",
     response=SummaryOut,
@@ -87,12 +121,12 @@ def _agency(request: HttpRequest, code: str) -> Agency:
 )
 def stats_summary(request: HttpRequest, params: Query[SummaryParams]) -> dict[str, Any]:
     _period(params.start, params.end)
-    agency = _agency(request, params.agency)
-    return reports.summary(agency=agency, start=params.start, end=params.end).as_contract()
+    agency, selection = _selection(request, Scope(agency=params.agency, field=params.field, procedure=params.procedure))
+    assert agency is not None
+    return reports.as_contract(agency.code, query.figures(selection, params.start, params.end))
 
 
-class IndexParams(Schema):
-    agency: str = PydanticField(max_length=40, description="Mã định danh cơ quan (gồm cả các cơ quan trực thuộc)")
+class IndexParams(Scope):
     period: Literal["month", "quarter", "year"] = "year"
     year: int = PydanticField(ge=2000, le=2100)
     number: int = PydanticField(1, ge=1, le=12, description="Tháng (1–12) hoặc quý (1–4)")
@@ -122,12 +156,15 @@ class GroupOut(Schema):
 
 
 class IndexOut(Schema):
-    agency: str
+    agency: str | None
     start: str = PydanticField(alias="from")
     end: str = PydanticField(alias="to")
     total: float
     maximum: float
     groups: list[GroupOut]
+    procedures: dict[str, int] = PydanticField(
+        description="procedures under the competence: total, online_full, online_partial, with_online_dossier"
+    )
 
 
 @router.get(
@@ -141,11 +178,13 @@ def stats_index(request: HttpRequest, params: Query[IndexParams]) -> dict[str, A
     if params.period == "quarter" and params.number > 4:
         raise InvalidInput(detail="A year has four quarters.", errors=[FieldError("number", "1..4")])
     start, end = index766.period_bounds(params.period, params.year, params.number)
-    agency = _agency(request, params.agency)
-    return {"agency": agency.code, **index766.compute(query.Selection.of(agency), start, end).as_dict()}
+    agency, selection = _selection(request, params)
+    return {"agency": agency.code if agency else None, **index766.compute(selection, start, end).as_dict()}
 
 
-class DrillParams(SummaryParams):
+class DrillParams(Scope):
+    start: dt.date = PydanticField(alias="from", description="Từ ngày (YYYY-MM-DD)")
+    end: dt.date = PydanticField(alias="to", description="Đến ngày (YYYY-MM-DD), tính cả ngày này")
     figure: str = PydanticField(max_length=40, description="Tên chỉ số (received_online, resolved_late, ...)")
     page: int = PydanticField(1, ge=1, le=100_000)
 
@@ -179,8 +218,8 @@ def stats_drill_down(request: HttpRequest, params: Query[DrillParams]) -> dict[s
     _period(params.start, params.end)
     if params.figure not in query.DRILL_FIGURES:
         raise InvalidInput(detail="Unknown figure.", errors=[FieldError("figure", ", ".join(query.DRILL_FIGURES))])
-    agency = _agency(request, params.agency)
-    facts = query.drill_down(query.Selection.of(agency), params.figure, params.start, params.end)
+    _, selection = _selection(request, params)
+    facts = query.drill_down(selection, params.figure, params.start, params.end)
     count = facts.count()
     pages = max((count + DRILL_PAGE - 1) // DRILL_PAGE, 1)
     ids = list(
