@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import ProcedureVersion
 from motcua.dossiers import official_forms, services, tracking_book
 from motcua.dossiers.models import Dossier
 
@@ -33,12 +33,18 @@ def _timed(render: Callable[[], bytes], repeat: int) -> tuple[float, float, int]
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], size
 
 
-def _dossiers(count: int) -> list[Dossier]:
+def _dossiers(count: int, agency_of: str = "") -> list[Dossier]:
+    """`count` dossiers received at the counter (of a procedure of the agency of user `agency_of`, if given)."""
     officer = get_user_model().objects.get(username="tiepnhan")
-    procedure = Procedure.objects.get(code="1.001078")
-    version = procedure.versions.filter(status="published").order_by("-pk").first()
+    # a procedure of the demo without an e-form (the counter form needs none), received at a department
+    versions = ProcedureVersion.objects.filter(status="published", effective_to__isnull=True, eform_schema={})
+    if agency_of:
+        versions = versions.filter(agencies__staff__user__username=agency_of)
+    version = versions.exclude(agencies=None).order_by("procedure__code").first()
     assert version is not None
-    agency = version.agencies.order_by("code").first()
+    procedure = version.procedure
+    agency = version.agencies.filter(staff__user__username=agency_of).first() if agency_of else None
+    agency = agency or version.agencies.order_by("code").first()
     assert agency is not None
     made = []
     for index in range(count):

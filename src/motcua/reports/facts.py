@@ -121,6 +121,8 @@ def facts_from_row(row: tuple[Any, ...], flags: int, rating: tuple[int | None, s
     ) = row
     due = original_due_at or due_at
     received = received_at is not None
+    if not received:  # only received dossiers count in the indicators
+        flags, rating = 0, (None, "")
     ending = ""
     overdue = False
     minutes = 0
@@ -250,10 +252,8 @@ def rollup(delta: dict[tuple[dt.date, Key], dict[str, int]]) -> list[tuple[Any, 
 INDEX = {name: i for i, name in enumerate(COUNTERS)}
 
 
-def _add_rows(model: type, rows: dict[tuple[dt.date, Key], list[int]]) -> None:
-    """Add `rows` to the counters of `model`, creating missing rows (one statement, keys in order)."""
-    if not rows:
-        return
+def _add_rows(model: type, rows: dict[tuple[dt.date, Key], list[int]]) -> tuple[str, list[Any]]:
+    """The statement adding `rows` to the counters of `model`, creating missing rows (keys in order)."""
     table = model._meta.db_table  # type: ignore[attr-defined]
     quote = connection.ops.quote_name
     columns = ["period", "agency_id", "procedure_id", "field_id", "channel", *COUNTERS]
@@ -268,13 +268,34 @@ def _add_rows(model: type, rows: dict[tuple[dt.date, Key], list[int]]) -> None:
         + ", ".join([placeholders] * len(rows))
         + f" ON CONFLICT (period, agency_id, procedure_id, field_id, channel) DO UPDATE SET {updates}"
     )
+    return sql, params
+
+
+def _store(dossier_id: int, facts: Facts) -> tuple[str, list[Any]]:
+    """The statement replacing the stored facts of a dossier."""
+    quote = connection.ops.quote_name
+    table = quote(DossierFacts._meta.db_table)
+    columns = ["dossier_id", *Facts._fields]
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in Facts._fields)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 (model's names)
+        f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (dossier_id) DO UPDATE SET {updates}"
+    )
+    return sql, [dossier_id, *facts]
+
+
+def _run(statements: list[tuple[str, list[Any]]]) -> None:
+    """Run the statements; on PostgreSQL in one round trip (the parameters are bound on the client)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 def apply(delta: dict[tuple[dt.date, Key], dict[str, int]]) -> None:
-    for model, rows in rollup(delta):
-        _add_rows(model, rows)
+    _run([_add_rows(model, rows) for model, rows in rollup(delta) if rows])
 
 
 # ---- flags --------------------------------------------------------------------------------------------
@@ -373,6 +394,9 @@ def _field_of_version(version_id: int) -> int:
     return _FIELD_OF_VERSION[version_id]
 
 
+RECEIVED_AT = ROW_FIELDS.index("received_at")
+
+
 def row_of(dossier: Dossier) -> tuple[Any, ...]:
     """The `ROW_FIELDS` of a dossier in memory (as saved)."""
     return (
@@ -401,31 +425,26 @@ def refresh(dossier_id: int, *, reread_flags: bool, dossier: Dossier | None = No
     """
     from motcua.dossiers import clock
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction (its own when there is none)
         row, old = stored(dossier_id)
-        values: tuple[Any, ...] | None
-        if dossier is not None and old is not None and not reread_flags:
-            values = row_of(dossier)
-        else:
-            query = Dossier.objects.filter(pk=dossier_id)
-            names = [*ROW_FIELDS]
-            if reread_flags or old is None:
-                query = flags_query(query)
-                names += [name for name, _bit in FLAG_FIELDS]
-            values = query.values_list(*names).first()
-        new: Facts | None = None
-        if values is not None:  # None: deleted
-            if old is None or len(values) > len(ROW_FIELDS):
-                flags, rating = flags_from(values[len(ROW_FIELDS) :]), _rating(dossier_id)
-            else:
-                flags, rating = old.flags, (old.rating_points, old.rating_overall)
-            new = facts_from_row(values[: len(ROW_FIELDS)], flags, rating, clock.between)
+        if reread_flags and old is not None and old.received_day is None and old.ending != "rejected":
+            return  # not received yet: its flags count for nothing until then (they are read at reception)
+        values: tuple[Any, ...] | None = row_of(dossier) if dossier is not None else None
+        received = values is not None and values[RECEIVED_AT] is not None
+        known = old is not None and old.received_day is not None  # the stored flags are current
+        flags, rating = (old.flags, (old.rating_points, old.rating_overall)) if old is not None else (0, (None, ""))
+        if values is None or (received and (reread_flags or not known)):
+            query = flags_query(Dossier.objects.filter(pk=dossier_id))
+            found = query.values_list(*ROW_FIELDS, *[name for name, _bit in FLAG_FIELDS]).first()
+            values = found[: len(ROW_FIELDS)] if found is not None else None
+            if found is not None:
+                flags, rating = flags_from(found[len(ROW_FIELDS) :]), _rating(dossier_id)
+        new = facts_from_row(values, flags, rating, clock.between) if values is not None else None
         if new == old:
             return
-        apply(difference(old, new))
-        if new is None:
+        statements = [_add_rows(model, rows) for model, rows in rollup(difference(old, new)) if rows]
+        if new is not None:
+            statements.append(_store(dossier_id, new))
+        _run(statements)
+        if new is None and row is not None:
             DossierFacts.objects.filter(pk=dossier_id).delete()
-        elif row is None:
-            DossierFacts.objects.create(dossier_id=dossier_id, **new._asdict())
-        else:
-            DossierFacts.objects.filter(pk=dossier_id).update(**new._asdict())
