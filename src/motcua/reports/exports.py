@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from motcua.core.money import group_thousands
 from motcua.dossiers.official_forms import LANGUAGE, Header, html_to_pdf, local, long_date
-from motcua.reports.figures import Counters, Figures, Form06, Form06Row
+from motcua.reports.figures import Figures, Form06, Form06Row, combine
 
 # ---- Biểu 06 ------------------------------------------------------------------------------------------------
 
@@ -109,20 +109,6 @@ def _roman(number: int) -> str:
     return text
 
 
-def sum_figures(items: Sequence[Figures], start: dt.date, end: dt.date) -> Figures:
-    """The figures of several selections over the same period, added up (a level's subtotal)."""
-    total = Figures(start=start, end=end, period=Counters())
-    for item in items:
-        total.received_online += item.received_online
-        total.received_counter += item.received_counter
-        total.received_postal += item.received_postal
-        total.carried_over += item.carried_over
-        total.in_progress += item.in_progress
-        total.in_progress_overdue += item.in_progress_overdue
-        total.period.add(item.period)
-    return total
-
-
 def form06_lines(form: Form06) -> list[Form06Line]:
     """The lines of the form: per level (in the order of `form.rows`) its subtotal then its fields; the total."""
     levels: dict[str, list[Form06Row]] = {}
@@ -130,7 +116,7 @@ def form06_lines(form: Form06) -> list[Form06Line]:
         levels.setdefault(row.level, []).append(row)
     lines: list[Form06Line] = []
     for index, rows in enumerate(levels.values(), start=1):
-        subtotal = sum_figures([row.figures for row in rows], form.start, form.end)
+        subtotal = combine(form.start, form.end, [row.figures for row in rows])
         lines.append(Form06Line("level", _roman(index), rows[0].level_label, subtotal))
         lines.extend(
             Form06Line("field", str(number), row.field_name, row.figures) for number, row in enumerate(rows, start=1)

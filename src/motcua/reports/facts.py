@@ -399,22 +399,11 @@ RECEIVED_AT = ROW_FIELDS.index("received_at")
 
 def row_of(dossier: Dossier) -> tuple[Any, ...]:
     """The `ROW_FIELDS` of a dossier in memory (as saved)."""
-    return (
-        dossier.pk,
-        dossier.competent_agency_id,
-        dossier.procedure_id,
-        _field_of_version(dossier.procedure_version_id),
-        dossier.channel,
-        dossier.status,
-        dossier.received_at,
-        dossier.finished_at,
-        dossier.due_at,
-        dossier.original_due_at,
-        dossier.paused_at,
-        dossier.timeliness,
-        dossier.outcome,
-        dossier.supplement_count,
-        dossier.paused_minutes,
+    return tuple(
+        _field_of_version(dossier.procedure_version_id)
+        if name == "procedure_version__field_id"
+        else getattr(dossier, name)
+        for name in ROW_FIELDS
     )
 
 
