@@ -6,6 +6,7 @@ Every variable is documented in docs/configuration.md. The defaults give the emb
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -415,3 +416,11 @@ CELERY_BEAT_SCHEDULE["payments-daily-sweep"] = {
     "schedule": 24 * 60 * 60.0,
     "options": {"expires": 60 * 60},
 }
+
+# ---- statistics (reports) -------------------------------------------------------------------------------
+# Points and thresholds of the Decision 766 indicators that differ from the defaults (docs/reports.md), as
+# JSON: {"3.3": {"points": 4, "threshold": 50}}.
+try:
+    MOTCUA_INDEX_766: dict[str, dict[str, float]] = json.loads(os.environ.get("MOTCUA_INDEX_766", "") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured(f"MOTCUA_INDEX_766 is not JSON: {exc}") from exc
