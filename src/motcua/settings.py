@@ -424,3 +424,9 @@ try:
     MOTCUA_INDEX_766: dict[str, dict[str, float]] = json.loads(os.environ.get("MOTCUA_INDEX_766", "") or "{}")
 except ValueError as exc:
     raise ImproperlyConfigured(f"MOTCUA_INDEX_766 is not JSON: {exc}") from exc
+
+# ---- dossiers from the national public service portal (integrations/inbound) --------------------------
+INSTALLED_APPS += ["motcua.integrations.inbound"]
+# The bearer token the portal (or the provincial gateway) presents on POST /api/v1/inbound/national-portal/
+# dossiers; empty: every call is refused (401).
+MOTCUA_NATIONAL_PORTAL_INBOUND_TOKEN = os.environ.get("MOTCUA_NATIONAL_PORTAL_INBOUND_TOKEN", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from motcua.api import problems
-from motcua.api.routers import accounts, calendar, catalog, dossiers, stats, system
+from motcua.api.routers import accounts, calendar, catalog, dossiers, inbound, stats, system
 
 api = NinjaAPI(
     title="motcua API",
@@ -20,3 +20,4 @@ api.add_router("/", calendar.router)
 api.add_router("/", accounts.router)
 api.add_router("/", dossiers.router)
 api.add_router("/", stats.router)
+api.add_router("/", inbound.router)
