@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test lint typecheck pytest venv messages bench clean node
+.PHONY: run test lint typecheck pytest venv messages bench clean node openapi
 
 venv: $(STAMP)
 
@@ -61,6 +61,11 @@ pytest: venv messages node
 test: lint typecheck pytest
 	mkdir -p var
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	DEBUG=true $(BIN)/python manage.py openapi --check
+
+# The committed OpenAPI schema of /api/v1/ (docs/api/openapi.json); `make test` fails when it is stale.
+openapi: venv
+	DEBUG=true $(BIN)/python manage.py openapi
 
 bench: venv
 	$(BIN)/python -m bench

@@ -430,3 +430,24 @@ INSTALLED_APPS += ["motcua.integrations.inbound"]
 # The bearer token the portal (or the provincial gateway) presents on POST /api/v1/inbound/national-portal/
 # dossiers; empty: every call is refused (401).
 MOTCUA_NATIONAL_PORTAL_INBOUND_TOKEN = os.environ.get("MOTCUA_NATIONAL_PORTAL_INBOUND_TOKEN", "")
+
+# ---- pushing dossiers to the national public service portal (integrations/national_portal) -------------
+INSTALLED_APPS += ["motcua.integrations.national_portal"]
+# Base URL of the portal's dossier synchronisation (the three calls are relative to it); empty: not pushed
+# to a real portal (the simulator below is used when it is on, else nothing is pushed).
+MOTCUA_NATIONAL_PORTAL_URL = os.environ.get("MOTCUA_NATIONAL_PORTAL_URL", "").rstrip("/")
+MOTCUA_NATIONAL_PORTAL_TOKEN = os.environ.get("MOTCUA_NATIONAL_PORTAL_TOKEN", "")
+MOTCUA_NATIONAL_PORTAL_TIMEOUT = float(os.environ.get("MOTCUA_NATIONAL_PORTAL_TIMEOUT", "10"))
+# Local portal simulator (in-process, and over HTTP at /mo-phong/dvcqg/); default: on when DEBUG is on.
+MOTCUA_NATIONAL_PORTAL_SIMULATOR = env_bool("MOTCUA_NATIONAL_PORTAL_SIMULATOR", DEBUG)
+# Reliable delivery to remote systems (docs/national-portal.md): circuit breaker and attempts per record.
+MOTCUA_DELIVERY_CIRCUIT_THRESHOLD = int(os.environ.get("MOTCUA_DELIVERY_CIRCUIT_THRESHOLD", "5"))
+MOTCUA_DELIVERY_CIRCUIT_COOLDOWN = float(os.environ.get("MOTCUA_DELIVERY_CIRCUIT_COOLDOWN", "60"))
+MOTCUA_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_DELIVERY_MAX_ATTEMPTS", "10"))
+
+# ---- third-party API clients and webhooks (clients) -----------------------------------------------------
+INSTALLED_APPS += ["motcua.clients"]
+# Audit of API client calls (one row each, no bodies) and Retry-After on their 429 answers.
+MIDDLEWARE += ["motcua.clients.middleware.ApiClientCallMiddleware"]
+# Seconds a webhook receiver has to answer before the delivery is retried.
+MOTCUA_WEBHOOK_TIMEOUT = float(os.environ.get("MOTCUA_WEBHOOK_TIMEOUT", "10"))

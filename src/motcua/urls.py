@@ -17,3 +17,11 @@ urlpatterns = [
     path("", include("motcua.accounts.urls")),
     path("", include("motcua.portal.urls")),
 ]
+
+# Local national portal simulator (answers 404 unless MOTCUA_NATIONAL_PORTAL_SIMULATOR is on).
+urlpatterns += [path("mo-phong/dvcqg/", include("motcua.integrations.national_portal.urls"))]
+
+# OAuth 2.0 client credentials for third-party API clients (motcua.clients): POST /api/v1/oauth/token.
+from motcua.clients import views as client_views  # noqa: E402
+
+urlpatterns += [path("api/v1/oauth/", include([path("token", client_views.token, name="oauth-token")]))]

@@ -2,6 +2,11 @@
 
 A token is `TimestampSigner`-signed data naming the user and a fingerprint of their password hash; no
 table is needed and any web process can check it.
+
+The same bearer authentication accepts the tokens of API clients (`motcua.clients`, OAuth client
+credentials): such a call carries `request.api_client` and `request.api_scopes`, never a user. An endpoint
+opens itself to clients by declaring the scope it needs (`client_bearer("dossiers:read")`); everywhere else a
+client token is refused with 403.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import HttpRequest
 from ninja.security import HttpBearer
+
+from motcua.clients import scopes as client_scopes
 
 TOKEN_SALT = "motcua.api.token"  # noqa: S105 - a signing namespace, not a secret
 TOKEN_LIFETIME_SECONDS = 8 * 3600
@@ -43,11 +50,16 @@ def user_for_token(token: str) -> Any | None:
 
 
 class BearerAuth(HttpBearer):
+    def __init__(self, *, client_scope: str | None = None) -> None:
+        self.client_scope = client_scope  # the scope an API client needs here; None: closed to clients
+        super().__init__()
+
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         user = user_for_token(token)
         if user is not None:
             request.user = user
-        return user
+            return user
+        return client_scopes.admit(request, token, scope=self.client_scope)
 
 
 class OptionalBearerAuth(BearerAuth):
@@ -70,3 +82,8 @@ class _Anonymous:
 
 AnonymousMarker = _Anonymous()
 bearer = BearerAuth()
+
+
+def client_bearer(scope: str) -> BearerAuth:
+    """Bearer authentication for users and for API clients holding `scope`."""
+    return BearerAuth(client_scope=scope)

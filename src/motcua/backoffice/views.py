@@ -40,6 +40,7 @@ from motcua.core.text import parse_number
 from motcua.dossiers import deadlines, official_forms, process, queues, selectors, services, tracking_book
 from motcua.dossiers.lifecycle import ACTION_LABELS, Action
 from motcua.dossiers.models import Dossier, Outcome, Status
+from motcua.integrations.national_portal.selectors import sync_status
 from motcua.integrations.post.selectors import postal_orders_of
 from motcua.org import access
 from motcua.org.models import Staff
@@ -335,6 +336,7 @@ def _dossier_page(
             "print_form": request.GET.get("in", ""),
             "reception_clock": queues.reception_hours_left(dossier),
             "orders": postal_orders_of(dossier),
+            "sync_records": list(sync_status(dossier)),
             "now": timezone.now(),
         },
         status=status,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -12,7 +13,9 @@ from django.core.cache import cache
 def hit(scope: str, key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one request of `key` in `scope`; False when the limit of the current window is exceeded."""
     window = int(time.time() // window_seconds)
-    name = f"rl:{scope}:{key}:{window}"
+    # the key may be anything a client typed (a username): hashed, it is a valid cache key of fixed length
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    name = f"rl:{scope}:{digest}:{window}"
     if cache.add(name, 1, timeout=window_seconds + 1):
         return True
     try:

@@ -15,8 +15,10 @@ from ninja.files import UploadedFile
 from pydantic import Field as PydanticField
 
 from motcua.api import idempotency
-from motcua.api.auth import bearer
+from motcua.api.auth import bearer, client_bearer
 from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from motcua.clients import scopes as client_scopes
+from motcua.clients.models import Scope as ClientScope
 from motcua.core import ratelimit
 from motcua.core.errors import FieldError, InvalidInput
 from motcua.dossiers import official_forms, selectors, services, uploads
@@ -245,8 +247,14 @@ def upload(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:
     return idempotency.run(request, "POST /uploads", produce, fingerprint=fingerprint)
 
 
-@router.post("/dossiers", response={201: DossierOut}, auth=bearer, summary="Submit a dossier")
+@router.post(
+    "/dossiers",
+    response={201: DossierOut},
+    auth=client_bearer(ClientScope.DOSSIERS_SUBMIT),
+    summary="Submit a dossier",
+)
 def submit(request: HttpRequest, payload: SubmitIn) -> Status[Any]:
+    actor = client_scopes.submission_actor(request, payload.agency)  # the user, or a client of this agency
     address = payload.applicant.address
     data = services.SubmissionData(
         procedure=payload.procedure,
@@ -274,10 +282,10 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Status[Any]:
     )
 
     def produce() -> tuple[int, dict[str, Any]]:
-        dossier = services.dossier_submit(actor=request.user, data=data)
-        return 201, dossier_out(selectors.dossier_for(request.user, dossier.code))
+        dossier = services.dossier_submit(actor=actor, data=data)
+        return 201, dossier_out(client_scopes.dossier_for(request, dossier.code))
 
-    return idempotency.run(request, "POST /dossiers", produce)
+    return idempotency.run(request, client_scopes.idempotency_endpoint(request, "POST /dossiers"), produce)
 
 
 class DossierFilters(Schema):
@@ -289,12 +297,16 @@ class DossierFilters(Schema):
     page_size: int = PydanticField(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
-@router.get("/dossiers", response=DossierPage, auth=bearer, summary="Dossiers the caller may see")
+@router.get(
+    "/dossiers",
+    response=DossierPage,
+    auth=client_bearer(ClientScope.DOSSIERS_READ),
+    summary="Dossiers the caller may see",
+)
 def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[str, Any]:
-    if not services.access.is_staff_member(request.user) and not request.user.is_superuser:
-        raise HttpError(403, "Only staff list dossiers; citizens see theirs in the portal.")
-    dossiers = selectors.dossier_list(
-        request.user,
+    # staff: by role; API clients: the dossiers of their agencies; anyone else: 403
+    dossiers = client_scopes.dossier_list(
+        request,
         status=filters.status.value if filters.status else "",
         agency=filters.agency,
         overdue=filters.overdue,
@@ -321,9 +333,11 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
     return {"items": [dossier_out(d) for d in rows], "next": next_cursor}
 
 
-@router.get("/dossiers/{code}", response=DossierOut, auth=bearer, summary="One dossier")
+@router.get(
+    "/dossiers/{code}", response=DossierOut, auth=client_bearer(ClientScope.DOSSIERS_READ), summary="One dossier"
+)
 def get_dossier(request: HttpRequest, code: str) -> dict[str, Any]:
-    return dossier_out(selectors.dossier_for(request.user, code))
+    return dossier_out(client_scopes.dossier_for(request, code))
 
 
 @router.get("/dossiers/{code}/history", response=list[EventOut], auth=bearer, summary="The dossier's events")

@@ -1,0 +1,1 @@
+"""Third-party API clients (ứng dụng kết nối): client-credentials tokens, scopes, call audit and webhooks."""
