@@ -11,7 +11,13 @@ from django.core.management import CommandError, call_command
 
 from motcua.api.management.commands.openapi import default_path, render_schema
 
-CONTRACT_PATHS = ["/api/v1/dossiers", "/api/v1/stats/summary", "/api/v1/lookup", "/api/v1/procedures"]
+CONTRACT_PATHS = [
+    "/api/v1/dossiers",
+    "/api/v1/stats/summary",
+    "/api/v1/lookup",
+    "/api/v1/procedures",
+    "/api/v1/oauth/token",
+]
 
 
 def test_the_committed_schema_is_up_to_date() -> None:

@@ -103,3 +103,73 @@ def token(request: HttpRequest) -> JsonResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _problem_schema(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            PROBLEM_CONTENT_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "error": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+
+
+_TOKEN_REQUEST = {
+    "type": "object",
+    "required": ["grant_type"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "client_id": {"type": "string"},
+        "client_secret": {"type": "string"},
+        "scope": {"type": "string", "description": "space-separated scopes, a subset of the client's"},
+    },
+}
+
+#: the token endpoint as the committed OpenAPI schema describes it (a plain Django view: form, JSON or Basic)
+OPENAPI_PATH: dict[str, Any] = {
+    "post": {
+        "operationId": "clients_token",
+        "summary": "Client-credentials token of a registered API client (OAuth 2.0, RFC 6749 §4.4)",
+        "tags": ["API clients"],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _TOKEN_REQUEST},
+                "application/json": {"schema": _TOKEN_REQUEST},
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "a bearer token",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["access_token", "token_type", "expires_in", "scope"],
+                            "properties": {
+                                "access_token": {"type": "string"},
+                                "token_type": {"type": "string", "enum": ["Bearer"]},
+                                "expires_in": {"type": "integer"},
+                                "scope": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "400": _problem_schema("invalid_request, unsupported_grant_type or invalid_scope"),
+            "401": _problem_schema("invalid_client"),
+            "429": _problem_schema("slow_down: too many token requests"),
+        },
+    }
+}

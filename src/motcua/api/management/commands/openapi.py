@@ -29,6 +29,10 @@ def render_schema() -> str:
     with translation.override(settings.LANGUAGE_CODE):
         schema: dict[str, Any] = dict(api.get_openapi_schema())
         schema["servers"] = []  # where the API runs is a deployment matter, not part of the contract
+        # the client-credentials token endpoint is a plain Django view (form, JSON or Basic): described by hand
+        from motcua.clients.views import OPENAPI_PATH
+
+        schema["paths"] = {**schema["paths"], "/api/v1/oauth/token": OPENAPI_PATH}
         text = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     return text + "\n"
 
