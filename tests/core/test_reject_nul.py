@@ -9,17 +9,23 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
-def test_nul_in_api_json_is_a_400_problem() -> None:
+def test_nul_in_api_json_is_a_422_problem_naming_the_field() -> None:
     response = Client().post(
-        "/api/v1/auth/token", '{"username": "a\\u0000b", "password": "x"}', content_type="application/json"
+        "/api/v1/auth/token",
+        '{"username": "a\\u0000b", "password": "x", "more": [{"x": "\\u0000"}]}',
+        content_type="application/json",
     )
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/problem+json" and "NUL" in response.json()["detail"]
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["username", "more[0].x"]
 
 
-def test_nul_in_query_or_form_is_a_400() -> None:
-    assert Client().get("/api/v1/lookup", {"code": "a\x00b", "id_number": "1"}).status_code == 400
-    assert Client().post("/dang-nhap/", {"username": "a\x00", "password": "x"}).status_code == 400
+def test_nul_in_query_or_form_is_refused() -> None:
+    answer = Client().get("/api/v1/lookup", {"code": "a\x00b", "id_number": "1"})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "code"
+    # pages use forms, which refuse NUL with a readable message of their own
+    page = Client().post("/dang-nhap/", {"username": "a\x00", "password": "x"})
+    assert page.status_code in (200, 400) and page.status_code != 500
 
 
 def test_ordinary_input_passes() -> None:

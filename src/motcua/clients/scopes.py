@@ -14,14 +14,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from motcua.clients.models import ApiClient, Scope
 from motcua.clients.tokens import client_for_token
 from motcua.core import ratelimit
 from motcua.core.errors import DomainError, NotFound
 from motcua.dossiers import selectors
-from motcua.dossiers.models import OPEN_STATUSES, Dossier
+from motcua.dossiers.models import Dossier
 from motcua.org import access
 from motcua.org.models import Agency
 
@@ -99,16 +98,7 @@ def dossier_list(
         return selectors.dossier_list(
             request.user, status=status, agency=agency, overdue=overdue, assigned_to_me=assigned_to_me, now=now
         )
-    moment = now or timezone.now()
-    dossiers = _client_dossiers(client)
-    if status:
-        dossiers = dossiers.filter(status=status)
-    if agency:
-        dossiers = dossiers.filter(Q(receiving_agency__code=agency) | Q(competent_agency__code=agency))
-    if overdue is True:
-        dossiers = dossiers.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=moment)
-    elif overdue is False:
-        dossiers = dossiers.exclude(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=moment)
+    dossiers = selectors.narrowed(_client_dossiers(client), status=status, agency=agency, overdue=overdue, now=now)
     if assigned_to_me:
         dossiers = dossiers.none()
     return dossiers

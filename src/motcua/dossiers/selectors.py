@@ -48,17 +48,16 @@ def dossier_for(user: Any, code: str) -> Dossier:
     return dossier
 
 
-def dossier_list(
-    user: Any,
+def narrowed(
+    dossiers: QuerySet[Dossier],
     *,
     status: str = "",
     agency: str = "",
     overdue: bool | None = None,
-    assigned_to_me: bool = False,
     now: dt.datetime | None = None,
 ) -> QuerySet[Dossier]:
+    """The API's list filters: status, an agency that received or decides them, overdue or not."""
     moment = now or timezone.now()
-    dossiers = dossiers_visible_to(user)
     if status:
         dossiers = dossiers.filter(status=status)
     if agency:
@@ -68,6 +67,19 @@ def dossier_list(
         dossiers = dossiers.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=moment)
     elif overdue is False:
         dossiers = dossiers.exclude(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=moment)
+    return dossiers
+
+
+def dossier_list(
+    user: Any,
+    *,
+    status: str = "",
+    agency: str = "",
+    overdue: bool | None = None,
+    assigned_to_me: bool = False,
+    now: dt.datetime | None = None,
+) -> QuerySet[Dossier]:
+    dossiers = narrowed(dossiers_visible_to(user), status=status, agency=agency, overdue=overdue, now=now)
     if assigned_to_me:
         staff = access.staff_of(user)
         dossiers = dossiers.filter(current_step__assignee=staff) if staff else dossiers.none()
