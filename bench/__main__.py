@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and print its figures (copied into docs/performance.md).
 
 `BENCH=working_time make bench` runs only the named benchmarks (comma-separated: catalog_search,
-official_forms, working_time, stats).
+official_forms, working_time, stats, http, mixed).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCHMARKS = ("catalog_search", "official_forms", "working_time", "stats")
+BENCHMARKS = ("catalog_search", "official_forms", "working_time", "stats", "http", "mixed")
 
 
 def main() -> None:
@@ -23,6 +23,11 @@ def main() -> None:
         raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
     os.environ["DEBUG"] = "true"
+    if {"http", "mixed"} & set(selected):
+        from bench.http import secret_key
+
+        # the servers these benchmarks start run with DEBUG off and need a real key, shared with this process
+        os.environ["SECRET_KEY"] = secret_key()
     if not os.environ.get("DATABASE_URL"):
         os.environ["MOTCUA_VAR_DIR"] = tempfile.mkdtemp(prefix="motcua-bench-")
     import django
@@ -50,6 +55,21 @@ def main() -> None:
                 repeat=int(os.environ.get("BENCH_STATS_REPEAT", "20")),
                 skip_rebuild="BENCH_STATS_NO_REBUILD" in os.environ,
             )
+    for name in ("http", "mixed"):
+        if name in selected:
+            if not os.environ.get("DATABASE_URL"):
+                print(
+                    f"{name}: set DATABASE_URL to a PostgreSQL database with generated dossiers (python -m bench.generate)"
+                )
+                continue
+            if name == "http":
+                from bench import http
+
+                http.run()
+            else:
+                from bench import mixed
+
+                mixed.run()
 
 
 if __name__ == "__main__":

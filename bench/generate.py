@@ -15,6 +15,11 @@ Distributions (module constants below):
   0.5 %, and 5 % that stay open for a long time (processing, awaiting supplement, awaiting payment); a
   dossier whose planned end is after `now` is open (received, processing, awaiting supplement or payment);
 - late 3 % of processed; supplement requests 0 (88 %), 1 (10 %), 2 (2 %);
+- the internal process as it happened: a one-stop reception step, then the version's process steps (its
+  own or the default plan, `dossiers.process.plan_for`) with their assignees, done up to where the dossier
+  is (the active step of an open dossier is its `current_step`, assigned in 60 % of cases); the audit trail
+  (submit, receive, forward per step, supplement requests and supplements, payment requests, approval,
+  return, withdrawal, stop), hash-chained exactly like `core.audit.record` writes it;
 - 1–3 documents (15 % reused); fees from the version's fee lines; a vnpay payment for 40 % of the online
   fee-bearing dossiers, cash otherwise; a signed result for 30 % of processed dossiers; a rating for 10 %.
 
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -146,6 +152,8 @@ BUSINESS_WORDS = ("Phát Đạt", "Hưng Thịnh", "Tây Nguyên", "Miền Trung
 STREETS = ("Trần Hưng Đạo", "Lê Lợi", "Hùng Vương", "Nguyễn Huệ", "Quang Trung", "Phan Đình Phùng", "Lý Thái Tổ")
 REFUSAL_REASONS = ("Hồ sơ không đủ điều kiện theo quy định.", "Thông tin kê khai không đúng với dữ liệu gốc.")
 GENERIC_COMPONENTS = (("TP1", "Đơn đề nghị theo mẫu", ("original", "electronic")),)
+RECEPTION_STEP = "Tiếp nhận hồ sơ"
+ASSIGNED_SHARE = 0.60  # active steps already assigned to a person (the rest wait in the role's queue)
 SIGNER = "CN=Lãnh đạo cơ quan, O=Tỉnh Gia Lai, C=VN"
 
 MINUTE = dt.timedelta(minutes=1)
@@ -157,6 +165,8 @@ DAY = dt.timedelta(days=1)
 class GenerateResult:
     dossiers: int
     documents: int
+    steps: int
+    events: int
     fees: int
     payments: int
     results: int
@@ -179,12 +189,26 @@ class _Version:
     components: list[tuple[str, str, tuple[str, ...]]]
     fees: list[tuple[str, str, int, int, str]]  # name, kind, amount, online amount, collected at
     targets: list[tuple[int, int, str]]  # competent agency id, receiving agency id, receiving agency code
+    plans: dict[int, list[_PlanStep]] = field(default_factory=dict)  # per competent agency id
+
+
+@dataclass(frozen=True)
+class _PlanStep:
+    name: str
+    role: str
+    agency_id: int
+    unit_id: int | None
+    actions: str  # JSON list
+    hours: float
+    staff: tuple[tuple[int, int, str], ...]  # (staff id, user id, name) who may hold the step
 
 
 @dataclass
 class _Batch:
     dossiers: list[tuple[Any, ...]] = field(default_factory=list)
     documents: list[tuple[Any, ...]] = field(default_factory=list)
+    steps: list[tuple[Any, ...]] = field(default_factory=list)  # without the id: id = step base + index
+    events: list[tuple[Any, ...]] = field(default_factory=list)
     fees: list[tuple[Any, ...]] = field(default_factory=list)  # without the id: id = fee base + index
     payments: list[tuple[Any, ...]] = field(default_factory=list)  # without the id
     payment_fees: list[list[int]] = field(default_factory=list)  # fee indexes of each payment
@@ -257,6 +281,38 @@ DOCUMENT_COLUMNS = (
     "uploaded_by_id",
     "created_at",
 )
+STEP_COLUMNS = (
+    "id",
+    "dossier_id",
+    "sequence",
+    "position",
+    "name",
+    "role",
+    "agency_id",
+    "unit_id",
+    "assignee_id",
+    "allowed_actions",
+    "state",
+    "started_at",
+    "due_at",
+    "finished_at",
+    "on_time",
+)
+EVENT_COLUMNS = (
+    "stream",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "from_status",
+    "to_status",
+    "step",
+    "comment",
+    "data",
+    "prev_hash",
+    "hash",
+)
 FEE_COLUMNS = ("id", "dossier_id", "name", "kind", "amount", "collected_at", "paid_at")
 PAYMENT_COLUMNS = (
     "id",
@@ -313,7 +369,10 @@ _DATETIME_NAMES = {
     "expires_at",
     "last_queried_at",
     "signed_at",
+    "started_at",
+    "at",
 }
+_CURRENT_STEP = DOSSIER_COLUMNS.index("current_step_id")
 
 
 # --- reference data ----------------------------------------------------------------------------------------
@@ -322,9 +381,10 @@ _DATETIME_NAMES = {
 def _load_versions(using: str) -> list[_Version]:
     from motcua.catalog.models import OnlineMode, ProcedureVersion
     from motcua.catalog.services import period_in_working_hours
+    from motcua.dossiers import process
     from motcua.dossiers.clock import SAME_DAY_LIMIT_HOURS
     from motcua.dossiers.services import receiving_centre_for
-    from motcua.org.models import Agency
+    from motcua.org.models import Agency, Role
 
     agencies = {a.pk: a for a in Agency.objects.using(using).filter(is_active=True)}
     if not agencies:
@@ -340,6 +400,44 @@ def _load_versions(using: str) -> list[_Version]:
                 chosen = centres[0]
             receiving_cache[agency.pk] = chosen
         return receiving_cache[agency.pk]
+
+    staff_cache: dict[tuple[int, str, int | None], tuple[tuple[int, int, str], ...]] = {}
+
+    def holders(agency: Agency, role: str, unit: Any) -> tuple[tuple[int, int, str], ...]:
+        key = (agency.pk, role, unit.pk if unit is not None else None)
+        if key not in staff_cache:
+            staff_cache[key] = tuple(
+                (s.pk, s.user_id, str(s)) for s in process.candidates(agency=agency, role=role, unit=unit)
+            )
+        return staff_cache[key]
+
+    def plans(version: ProcedureVersion, competent: list[Agency]) -> dict[int, list[_PlanStep]]:
+        found = {}
+        for agency in competent:
+            reception = receiving(agency)
+            found[agency.pk] = [
+                _PlanStep(
+                    RECEPTION_STEP,
+                    Role.ONE_STOP_OFFICER,
+                    reception.pk,
+                    None,
+                    '["forward"]',
+                    0.0,
+                    holders(reception, Role.ONE_STOP_OFFICER, None),
+                )
+            ] + [
+                _PlanStep(
+                    plan.name,
+                    plan.role,
+                    plan.agency.pk,
+                    plan.unit.pk if plan.unit is not None else None,
+                    json.dumps(list(plan.actions)),
+                    float(plan.allotted_hours),
+                    holders(plan.agency, plan.role, plan.unit),
+                )
+                for plan in process.plan_for(version, agency)
+            ]
+        return found
 
     versions: list[_Version] = []
     queryset = (
@@ -381,6 +479,7 @@ def _load_versions(using: str) -> list[_Version]:
                     for fee in version.fees.all()
                 ],
                 targets=[(a.pk, receiving(a).pk, receiving(a).code) for a in competent],
+                plans=plans(version, competent),
             )
         )
     if not versions:
@@ -466,6 +565,49 @@ class _Ids:
         return first
 
 
+# --- audit events -------------------------------------------------------------------------------------------
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str).encode
+_ENCODED: dict[str, str] = {}
+
+
+def _text(value: str) -> str:
+    """A string as JSON; the few distinct actions, statuses, step and staff names are encoded once."""
+    found = _ENCODED.get(value)
+    if found is None:
+        found = _JSON(value)
+        if len(_ENCODED) < 100_000:
+            _ENCODED[value] = found
+    return found
+
+
+def _event_hash(
+    stream: str,
+    seq: int,
+    at: str,
+    actor: int | None,
+    actor_name: str,
+    action: str,
+    from_status: str,
+    to_status: str,
+    step: str,
+    comment: str,
+    data: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    """`core.audit.content_hash` of the event, with the JSON written field by field (sorted keys, as there).
+
+    Equal by construction (tests/bench checks the generated chains with `core.audit.verify_events`), about
+    three times faster: most values repeat.
+    """
+    payload = (
+        f'{{"action":{_text(action)},"actor":{"null" if actor is None else actor},'
+        f'"actor_name":{_text(actor_name)},"at":"{at}","comment":{_text(comment)},'
+        f'"data":{_JSON(data) if data else "{}"},"from_status":{_text(from_status)},"prev_hash":"{prev_hash}",'
+        f'"seq":{seq},"step":{_text(step)},"stream":"{stream}","to_status":{_text(to_status)}}}'
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 # --- the generator ---------------------------------------------------------------------------------------------
 
 
@@ -520,6 +662,247 @@ class _Generator:
 
     def _hex(self, bits: int = 256) -> str:
         return f"{self.rng.getrandbits(bits):0{bits // 4}x}"
+
+    def _holder(self, step: _PlanStep) -> tuple[int | None, int | None, str]:
+        if not step.staff:
+            return None, None, ""
+        return step.staff[self.rng.randrange(len(step.staff))]
+
+    def _process(
+        self,
+        batch: _Batch,
+        *,
+        pk: int,
+        code: str,
+        plan: list[_PlanStep],
+        channel: str,
+        status: str,
+        submitted_at: dt.datetime,
+        received_at: dt.datetime | None,
+        due_at: dt.datetime | None,
+        finished_at: dt.datetime | None,
+        returned_at: dt.datetime | None,
+        paused_at: dt.datetime | None,
+        updated_at: dt.datetime,
+        supplements: int,
+        outcome: str,
+        reason: str,
+    ) -> int | None:
+        """Steps and audit events of one dossier; returns the batch index of its current step (or None)."""
+        rng = self.rng
+        stream = f"dossier:{pk}"
+        events: list[tuple[dt.datetime, int | None, str, str, str, str, str, str, dict[str, Any]]] = [
+            (submitted_at, None, "", "submit", "", "submitted", "", "", {"channel": channel, "code": code})
+        ]
+        from motcua.core.audit import GENESIS
+
+        current: int | None = None
+        if status == "rejected":
+            assert finished_at is not None
+            events.append((finished_at, None, "", "reject", "submitted", "rejected", "", reason, {}))
+        elif received_at is not None:
+            finished = status in ("processed", "returned")
+            # how far the dossier went: the index of its last step in `plan` (0 = the reception step)
+            if status == "received" or len(plan) == 1:
+                last = 0
+            elif finished:
+                last = len(plan) - 1
+            else:
+                last = 1 + rng.randrange(len(plan) - 1)
+            end = finished_at if status in ("processed", "returned", "withdrawn", "stopped") else None
+            reference = max(end or paused_at or updated_at, received_at + MINUTE)
+            reception_end = received_at + min(30 * MINUTE, (reference - received_at) * 0.05)
+            if finished:
+                inner = self._split(plan[1:], reception_end, reference)
+                starts = [received_at, reception_end, *inner[:-1]]
+                ends = [reception_end, *inner]
+            elif last == 0:
+                starts, ends = [received_at], []
+            else:
+                last_start = reception_end
+                if last > 1:
+                    last_start += (reference - reception_end) * (0.5 + 0.4 * rng.random())
+                inner = self._split(plan[1:last], reception_end, last_start)
+                starts = [received_at, reception_end, *inner]
+                ends = [reception_end, *inner]
+            base = len(batch.steps)
+            holders: list[tuple[int | None, int | None, str]] = []
+            for index in range(last + 1):
+                step = plan[index]
+                holder = self._holder(step)
+                holders.append(holder)
+                started = starts[index]
+                ended: dt.datetime | None
+                if index < len(ends):
+                    ended = ends[index]
+                    step_due = started + dt.timedelta(hours=step.hours * 4.2)
+                    state = "done"
+                elif status in ("withdrawn", "stopped"):
+                    ended = end
+                    step_due = started + dt.timedelta(hours=step.hours * 4.2)
+                    state = "cancelled"
+                else:
+                    ended = None
+                    step_due = self.calendar.add_working_hours(started, Decimal(str(step.hours)))
+                    state = "active"
+                    if index > 0 and rng.random() >= ASSIGNED_SHARE:
+                        holder = (None, None, "")
+                batch.steps.append(
+                    (
+                        pk,
+                        index + 1,
+                        index,
+                        step.name,
+                        step.role,
+                        step.agency_id,
+                        step.unit_id,
+                        holder[0],
+                        step.actions,
+                        state,
+                        started,
+                        step_due,
+                        ended,
+                        ended <= step_due if state == "done" and ended is not None else None,
+                    )
+                )
+            current = base + last
+            events.append(
+                (
+                    received_at,
+                    holders[0][1],
+                    holders[0][2],
+                    "receive",
+                    "submitted",
+                    "received",
+                    plan[0].name,
+                    "",
+                    {"due_at": (due_at or received_at).isoformat()},
+                )
+            )
+            before = "received"
+            for index in range(last):  # a forward at the end of every step before the last
+                holder = holders[index]
+                events.append(
+                    (ends[index], holder[1], holder[2], "forward", before, "processing", plan[index].name, "", {})
+                )
+                before = "processing"
+            rounds = supplements - (1 if status == "awaiting_supplement" else 0)
+            if rounds > 0 and last >= 1:
+                # supplement requests happened during the first processing step
+                until = ends[1] if len(ends) > 1 else reference
+                gap = (until - starts[1]) / (2 * rounds + 1)
+                moment = starts[1]
+                for _round in range(rounds):
+                    moment += gap
+                    events.append(
+                        (
+                            moment,
+                            holders[1][1],
+                            holders[1][2],
+                            "request_supplement",
+                            "processing",
+                            "awaiting_supplement",
+                            plan[1].name,
+                            "Bổ sung giấy tờ còn thiếu.",
+                            {},
+                        )
+                    )
+                    moment += gap
+                    events.append(
+                        (moment, None, "", "supplement", "awaiting_supplement", "processing", plan[1].name, "", {})
+                    )
+            acting, actor = plan[last], holders[last]
+            if finished:
+                assert finished_at is not None
+                events.append(
+                    (
+                        finished_at,
+                        actor[1],
+                        actor[2],
+                        "approve",
+                        before,
+                        "processed",
+                        acting.name,
+                        "",
+                        {"outcome": outcome},
+                    )
+                )
+                if returned_at is not None:
+                    events.append(
+                        (
+                            returned_at,
+                            holders[0][1],
+                            holders[0][2],
+                            "return_result",
+                            "processed",
+                            "returned",
+                            "",
+                            "",
+                            {},
+                        )
+                    )
+            elif status in ("withdrawn", "stopped"):
+                assert finished_at is not None
+                who = (None, None, "") if status == "withdrawn" else actor
+                action = "withdraw" if status == "withdrawn" else "stop"
+                events.append((finished_at, who[1], who[2], action, before, status, acting.name, reason, {}))
+            elif status in ("awaiting_supplement", "awaiting_payment") and paused_at is not None:
+                action = "request_supplement" if status == "awaiting_supplement" else "request_payment"
+                moment = max(paused_at, starts[last])
+                events.append((moment, actor[1], actor[2], action, before, status, acting.name, "", {}))
+        prev_hash = GENESIS
+        for seq, (at, actor_id, actor_name, action, source, target, step_name, comment, data) in enumerate(
+            sorted(events, key=lambda e: e[0]), start=1
+        ):
+            digest = _event_hash(
+                stream,
+                seq,
+                at.astimezone(UTC).isoformat(),
+                actor_id,
+                actor_name,
+                action,
+                source,
+                target,
+                step_name,
+                comment,
+                data,
+                prev_hash,
+            )
+            batch.events.append(
+                (
+                    stream,
+                    seq,
+                    at,
+                    actor_id,
+                    actor_name,
+                    action,
+                    source,
+                    target,
+                    step_name,
+                    comment,
+                    json.dumps(data, ensure_ascii=False),
+                    prev_hash,
+                    digest,
+                )
+            )
+            prev_hash = digest
+        return current
+
+    @staticmethod
+    def _split(steps: Sequence[_PlanStep], start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+        """The end instants of `steps` sharing [start, end] in proportion to their allotted hours."""
+        if not steps:
+            return []
+        weights = [max(step.hours, 0.5) for step in steps]
+        total = sum(weights)
+        span = end - start
+        ends = []
+        elapsed = 0.0
+        for weight in weights:
+            elapsed += weight
+            ends.append(start + span * (elapsed / total))
+        ends[-1] = end
+        return ends
 
     def day(
         self, day: dt.date, count: int, batch: _Batch, first_id: int, sequences: dict[tuple[int, dt.date], int]
@@ -724,6 +1107,24 @@ class _Generator:
                     updated_at = returned_at or finished_at
             original_due_at = due_at
         supplement_during = supplements if real_received is not None else 0
+        current_step = self._process(
+            batch,
+            pk=pk,
+            code=code,
+            plan=version.plans[competent_id],
+            channel=channel,
+            status=status,
+            submitted_at=submitted_at,
+            received_at=real_received,
+            due_at=due_at,
+            finished_at=finished_at,
+            returned_at=returned_at,
+            paused_at=paused_at,
+            updated_at=updated_at,
+            supplements=supplements,
+            outcome=outcome,
+            reason=outcome_reason,
+        )
 
         batch.dossiers.append(
             (
@@ -769,7 +1170,7 @@ class _Generator:
                 timeliness,
                 outcome,
                 outcome_reason,
-                None,
+                current_step,
                 submitted_at,
                 updated_at,
                 revision,
@@ -896,13 +1297,23 @@ class _Generator:
 
 
 def _tables() -> dict[str, str]:
-    from motcua.dossiers.models import DailySequence, Document, Dossier, DossierFee, SatisfactionRating
+    from motcua.core.audit import AuditEvent
+    from motcua.dossiers.models import (
+        DailySequence,
+        Document,
+        Dossier,
+        DossierFee,
+        DossierStep,
+        SatisfactionRating,
+    )
     from motcua.payments.models import PaymentRequest
     from motcua.results.models import ResultDocument
 
     return {
         "dossier": Dossier._meta.db_table,
         "document": Document._meta.db_table,
+        "step": DossierStep._meta.db_table,
+        "event": AuditEvent._meta.db_table,
         "fee": DossierFee._meta.db_table,
         "payment": PaymentRequest._meta.db_table,
         "payment_fee": PaymentRequest.fees.through._meta.db_table,
@@ -947,7 +1358,20 @@ def _flush(batch: _Batch, writer: _Writer, ids: _Ids, using: str) -> None:
     from motcua.dossiers.models import DailySequence
 
     with transaction.atomic(using=using):
-        writer.write("dossier", DOSSIER_COLUMNS, batch.dossiers)
+        # the steps' ids are known only now: the dossiers' current steps are batch indexes until here
+        step_base = ids.take(writer.tables["step"], len(batch.steps))
+        writer.write(
+            "dossier",
+            DOSSIER_COLUMNS,
+            (
+                row
+                if row[_CURRENT_STEP] is None
+                else (*row[:_CURRENT_STEP], step_base + row[_CURRENT_STEP], *row[_CURRENT_STEP + 1 :])
+                for row in batch.dossiers
+            ),
+        )
+        writer.write("step", STEP_COLUMNS, ((step_base + i, *row) for i, row in enumerate(batch.steps)))
+        writer.write("event", EVENT_COLUMNS, batch.events)
         writer.write("document", DOCUMENT_COLUMNS, batch.documents)
         fee_base = ids.take(writer.tables["fee"], len(batch.fees))
         writer.write("fee", FEE_COLUMNS, ((fee_base + i, *row) for i, row in enumerate(batch.fees)))
@@ -1043,7 +1467,7 @@ def generate(
     }
     ids = _Ids(connection)
     writer = _Writer(connection)
-    totals = dict.fromkeys(("dossiers", "documents", "fees", "payments", "results", "ratings"), 0)
+    totals = dict.fromkeys(("dossiers", "documents", "steps", "events", "fees", "payments", "results", "ratings"), 0)
     current = _Batch()
     next_id = ids.take(writer.tables["dossier"], count)
     for day, day_count in _day_counts(_day_weights(generator.calendar, start, end), count):
@@ -1062,6 +1486,8 @@ def generate(
 def _count(totals: dict[str, int], batch: _Batch) -> None:
     totals["dossiers"] += len(batch.dossiers)
     totals["documents"] += len(batch.documents)
+    totals["steps"] += len(batch.steps)
+    totals["events"] += len(batch.events)
     totals["fees"] += len(batch.fees)
     totals["payments"] += len(batch.payments)
     totals["results"] += len(batch.results)
@@ -1092,7 +1518,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     rate = result.dossiers / result.seconds if result.seconds else 0.0
     print(
-        f"{result.dossiers:,} dossiers, {result.documents:,} documents, {result.fees:,} fees, "
+        f"{result.dossiers:,} dossiers, {result.documents:,} documents, {result.steps:,} steps, "
+        f"{result.events:,} history events, {result.fees:,} fees, "
         f"{result.payments:,} payments, {result.results:,} results, {result.ratings:,} ratings "
         f"in {result.seconds:.1f} s ({rate:,.0f} dossiers/s)"
     )

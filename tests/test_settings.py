@@ -273,3 +273,8 @@ def test_invalid_ssl_redirect_value_fails_clearly():
 
     assert result.returncode == 1
     assert "ImproperlyConfigured: SECURE_SSL_REDIRECT must be a boolean (true/false), got 'sometimes'" in result.stderr
+
+
+def test_sqlite_named_by_database_url_waits_for_its_lock_like_the_default(tmp_path: Path) -> None:
+    values = load_settings("DATABASES", DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert values["DATABASES"]["default"]["OPTIONS"] == {"timeout": 20, "transaction_mode": "IMMEDIATE"}

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "motcua.core.middleware.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, COOP (docs/security.md)
+    "motcua.core.middleware.InputGuardMiddleware",  # NUL in the path, oversized API body (docs/security.md)
     "motcua.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,6 +128,10 @@ else:
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # the same lock wait and immediate transactions whether SQLite is the default or named by DATABASE_URL
+    # (without them several processes fail with "database is locked" instead of waiting their turn)
+    for _option, _value in (("timeout", 20), ("transaction_mode", "IMMEDIATE")):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_option, _value)
     # A file (not the shared in-memory database) so that tests of concurrent transactions wait on SQLite's
     # lock like the real server does instead of failing with "database table is locked".
     DATABASES["default"]["TEST"] = {
@@ -133,6 +139,21 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "NAME": os.environ.get("TEST_DATABASE_NAME")
         or str(Path(tempfile.gettempdir()) / f"motcua-test-{os.getpid()}.sqlite3"),
     }
+
+# ---- read replica (motcua.core.dbrouter; docs/operations.md "Scaling") -----------------------------------
+# A streaming replica of the primary, parsed like DATABASE_URL. When set, the statistics and the public lookup
+# read from it (only those chosen read paths, never a blind "all reads"); writes and migrations stay on default.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    # the test suite has no separate replica: the alias reads the test database of default
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["motcua.core.dbrouter.ReplicaRouter"]
+try:  # a replica further behind than this is skipped (reads go to the primary) until it catches up
+    DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "30"))
+except ValueError as _error:
+    raise ImproperlyConfigured("DATABASE_REPLICA_MAX_LAG must be a number of seconds, e.g. 30") from _error
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -445,6 +466,9 @@ MOTCUA_NATIONAL_PORTAL_SIMULATOR = env_bool("MOTCUA_NATIONAL_PORTAL_SIMULATOR", 
 MOTCUA_DELIVERY_CIRCUIT_THRESHOLD = int(os.environ.get("MOTCUA_DELIVERY_CIRCUIT_THRESHOLD", "5"))
 MOTCUA_DELIVERY_CIRCUIT_COOLDOWN = float(os.environ.get("MOTCUA_DELIVERY_CIRCUIT_COOLDOWN", "60"))
 MOTCUA_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_DELIVERY_MAX_ATTEMPTS", "10"))
+# Lifetime (seconds) of the signed download links to documents and results sent to the portal
+# (integrations/national_portal/links.py, /tai-lieu/<token>/); default 30 days.
+MOTCUA_DOCUMENT_LINK_MAX_AGE = int(os.environ.get("MOTCUA_DOCUMENT_LINK_MAX_AGE", str(30 * 24 * 3600)))
 
 # ---- third-party API clients and webhooks (clients) -----------------------------------------------------
 INSTALLED_APPS += ["motcua.clients"]

@@ -25,3 +25,9 @@ urlpatterns += [path("mo-phong/dvcqg/", include("motcua.integrations.national_po
 from motcua.clients import views as client_views  # noqa: E402
 
 urlpatterns += [path("api/v1/oauth/", include([path("token", client_views.token, name="oauth-token")]))]
+
+# Signed, expiring download links to dossier documents and results sent to the national portal.
+urlpatterns += [path("tai-lieu/", include("motcua.integrations.national_portal.link_urls"))]
+
+# A lost database answers 503 (problem+json under /api/) instead of a 500 page; see motcua.core.outage.
+handler500 = "motcua.core.outage.server_error"

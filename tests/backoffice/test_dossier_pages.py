@@ -182,6 +182,23 @@ def test_inbox_tabs_count_and_sort_by_due_instant(world: World) -> None:
     assert descending.index(second.code) < descending.index(first.code)
 
 
+def test_inbox_shows_fifty_to_a_page(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from motcua.backoffice import views
+
+    monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
+    dossiers = [received(world, f"2026-03-0{day} 09:00") for day in (2, 3, 4)]
+    for dossier in dossiers:
+        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-04 10:00"))
+    client = signed_in(world.specialist.user)
+    with time_machine.travel(at("2026-03-04 11:00"), tick=False):
+        first = client.get("/can-bo/").content.decode()
+        second = client.get("/can-bo/?tab=to_do&order=asc&page=2").content.decode()
+    assert 'Việc cần làm <span class="count-pill">3</span>' in first  # the count is of every row
+    assert [d.code in first for d in dossiers] == [True, True, False]
+    assert [d.code in second for d in dossiers] == [False, False, True]
+    assert "page=2" in first and "1 / 2" in first
+
+
 def test_unit_head_reassigns_from_the_unit_queue(world: World) -> None:
     other = make_staff(Role.SPECIALIST, agency=world.department, username="chuyenvien2")
     other.unit = world.division

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from collections import Counter
 from typing import Any
 
@@ -229,3 +230,68 @@ def test_second_run_continues_the_codes(generated: GenerateResult) -> None:
     result = generate(150, seed=7, start=START, end=END, now=NOW, batch=1000)
     after = list(Dossier.objects.values_list("code", flat=True))
     assert len(after) == len(set(after)) == len(before) + result.dossiers
+
+
+def test_steps_follow_the_dossier(generated: GenerateResult) -> None:
+    from motcua.dossiers.models import OPEN_STATUSES, DossierStep
+
+    assert generated.steps == DossierStep.objects.count() > 0
+    # one active step at most per dossier (a database constraint) and it is the dossier's current step
+    active = DossierStep.objects.filter(state=DossierStep.State.ACTIVE)
+    assert active.count() == Dossier.objects.filter(current_step__state=DossierStep.State.ACTIVE).count()
+    received = Dossier.objects.exclude(received_at=None)
+    # every received dossier has its reception step first, at the receiving agency
+    firsts = DossierStep.objects.filter(sequence=1)
+    assert firsts.count() == received.count()
+    assert not firsts.exclude(role="one_stop_officer").exists()
+    assert not firsts.exclude(agency_id=F("dossier__receiving_agency_id")).exists()
+    # open dossiers that were received work on an active step; finished ones have none
+    open_received = received.filter(status__in=OPEN_STATUSES)
+    assert not open_received.exclude(current_step__state=DossierStep.State.ACTIVE).exists()
+    assert not Dossier.objects.exclude(status__in=OPEN_STATUSES).filter(steps__state="active").exists()
+    # processed dossiers went through every step, in time order
+    for dossier in Dossier.objects.filter(status__in=["processed", "returned"])[:40]:
+        steps = list(dossier.steps.order_by("sequence"))
+        assert steps and all(s.state == "done" and s.finished_at is not None for s in steps)
+        assert steps[-1].finished_at == dossier.finished_at
+        assert all(a.finished_at <= b.started_at + dt.timedelta(seconds=1) for a, b in itertools.pairwise(steps))
+    # active steps wait in the queue of their role or are assigned to staff of the step's agency and role
+    for step in active.exclude(assignee=None).select_related("assignee")[:40]:
+        assert step.assignee.agency_id == step.agency_id
+        assert step.role in step.assignee.role_set
+
+
+def test_history_is_a_valid_audit_chain(generated: GenerateResult) -> None:
+    from motcua.core.audit import AuditEvent, verify_events
+
+    events = AuditEvent.objects.filter(stream__startswith="dossier:")
+    assert generated.events == events.count() > generated.dossiers
+    assert list(verify_events(events.order_by("stream", "seq"))) == []
+    for dossier in Dossier.objects.order_by("pk")[:60]:
+        trail = list(AuditEvent.objects.filter(stream=f"dossier:{dossier.pk}").order_by("seq"))
+        assert trail[0].action == "submit"
+        assert trail[-1].to_status == dossier.status
+        assert [e.at for e in trail] == sorted(e.at for e in trail)
+        # the statuses chain: each event starts where the previous one ended
+        assert all(b.from_status == a.to_status for a, b in itertools.pairwise(trail))
+        if dossier.status in ("processed", "returned"):
+            assert "approve" in [e.action for e in trail]
+        requests = sum(e.action == "request_supplement" for e in trail)
+        assert requests == (dossier.supplement_count if dossier.received_at else 0)
+
+
+def test_officers_find_their_work(generated: GenerateResult) -> None:
+    """An officer's inbox holds the generated dossiers assigned to them or waiting in their role's queue."""
+    from motcua.dossiers.models import DossierStep
+    from motcua.dossiers.process import candidates
+    from motcua.dossiers.selectors import inbox
+
+    found = 0
+    for step in DossierStep.objects.filter(state="active", dossier__status__in=["processing", "received"])[:20]:
+        holder = step.assignee or next(iter(candidates(agency=step.agency, role=step.role, unit=step.unit)), None)
+        if holder is None:
+            continue
+        work = inbox(holder.user, now=NOW, limit=10_000)
+        assert step.dossier_id in {d.pk for d in work.to_do}
+        found += 1
+    assert found

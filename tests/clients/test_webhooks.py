@@ -14,6 +14,8 @@ from motcua.clients.models import WebhookDelivery, WebhookSubscription
 from motcua.clients.webhooks import DELIVER_TOPIC
 from motcua.core import outbox
 from motcua.core.outbox import OutboxEvent
+from motcua.integrations.delivery import RETRY_TOPIC
+from motcua.integrations.models import DeliveryRecord
 from tests.clients.conftest import Receiver, World, at, later, submit_counter
 
 SECRET = "whsec-test-0123456789"
@@ -78,10 +80,15 @@ def test_a_failing_receiver_is_retried_until_it_answers(
     dossier = submit_counter(world, "2026-03-02 08:30")
     outbox.relay_pending(now=later(1))  # fan-out, then the first attempt: 503
     delivery = WebhookDelivery.objects.get()
-    assert delivery.status == "pending"
-    job = OutboxEvent.objects.get(topic=DELIVER_TOPIC)
-    assert (job.state, job.attempts) == ("pending", 1)
-    assert "503" in job.last_error
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("pending", 1, 503)
+    assert "503" in delivery.last_error
+    # the failure is the delivery record's (the outbox would roll it back): retried by a `delivery.retry` event
+    record = DeliveryRecord.objects.get()
+    assert (record.destination.name, record.status, record.attempts) == (f"webhook:{subscription.pk}", "failed", 1)
+    assert record.event_key == submitted_event(dossier.code).key and "503" in record.last_error
+    [retry] = OutboxEvent.objects.filter(topic=RETRY_TOPIC)
+    assert (retry.state, retry.available_at) == ("pending", later(10))  # the outbox's back-off: 10 s
+    assert OutboxEvent.objects.get(topic=DELIVER_TOPIC).state == "delivered"
     outbox.relay_pending(now=later(5))  # backing off (10 s): nothing sent
     assert len(receiver.calls) == 1
     outbox.relay_pending(now=later(12))  # refused connection
@@ -93,8 +100,9 @@ def test_a_failing_receiver_is_retried_until_it_answers(
     assert {c["headers"]["Idempotency-Key"] for c in receiver.calls} == {str(submitted_event(dossier.code).key)}
     delivery.refresh_from_db()
     assert (delivery.status, delivery.response_code, delivery.attempts) == ("delivered", 204, 4)
-    job.refresh_from_db()
-    assert job.state == "delivered"
+    record.refresh_from_db()
+    assert (record.status, record.attempts, record.last_error) == ("sent", 4, "")
+    assert not OutboxEvent.objects.exclude(state="delivered").exists()
     outbox.relay_pending(now=later(4000))
     assert len(receiver.calls) == 4  # never again
 

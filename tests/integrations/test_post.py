@@ -26,7 +26,8 @@ from motcua.core.errors import Conflict
 from motcua.core.outbox import OutboxEvent
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.models import Dossier
-from motcua.integrations.models import PostalEvent, PostalOrder
+from motcua.integrations.delivery import RETRY_TOPIC
+from motcua.integrations.models import DeliveryRecord, PostalEvent, PostalOrder
 from motcua.integrations.post import registry, services, tasks
 from motcua.integrations.post.base import PostUnavailable
 from motcua.integrations.post.selectors import postal_orders_of
@@ -250,7 +251,7 @@ def test_polling_records_a_provider_failure_on_the_order(delivered_by_post: Post
     assert delivered_by_post.last_error == "post simulator: down"
 
 
-def test_provider_down_the_outbox_retries_and_the_order_goes_out_once(
+def test_provider_down_the_delivery_retries_and_the_order_goes_out_once(
     world: World, ward: AdministrativeUnit, clock: Any, relay: Any
 ) -> None:
     dossier = approve(world, submit(world, ward))
@@ -259,18 +260,27 @@ def test_provider_down_the_outbox_retries_and_the_order_goes_out_once(
     relay()
     order = PostalOrder.objects.get()
     assert (order.status, order.item_code) == ("created", "")
-    created = OutboxEvent.objects.get(topic="post.created")
-    assert (created.state, created.attempts) == ("pending", 1)
-    assert "PostUnavailable: post simulator: down" in created.last_error
-    assert created.available_at == at("2026-03-04 14:05:10")
+    # the failure is written on the order's delivery record and retried with the outbox's back-off (10 s)
+    record = DeliveryRecord.objects.get()
+    assert (record.destination.name, record.topic, record.reference) == (
+        "post:simulator",
+        "post.created",
+        str(order.pk),
+    )
+    assert (record.dossier, record.status, record.attempts) == (dossier, "failed", 1)
+    assert "PostUnavailable: post simulator: down" in record.last_error
+    assert record.next_attempt_at == at("2026-03-04 14:05:10")
+    [retry] = OutboxEvent.objects.filter(topic=RETRY_TOPIC)
+    assert (retry.state, retry.available_at) == ("pending", at("2026-03-04 14:05:10"))
     SIMULATOR.down = False
     relay()  # not due yet: back-off
     assert PostalOrder.objects.get().status == "created"
     clock.move_to(at("2026-03-04 14:06"))
     relay()
     relay()
-    created.refresh_from_db()
-    assert (created.state, created.attempts) == ("delivered", 2)
+    record.refresh_from_db()
+    assert (record.status, record.attempts, record.sent_at) == ("sent", 2, at("2026-03-04 14:06"))
+    assert not OutboxEvent.objects.exclude(state="delivered").exists()
     order = PostalOrder.objects.get()
     assert order.status == "sent_to_provider"
     assert order.sent_at == at("2026-03-04 14:06")

@@ -36,6 +36,7 @@ from motcua.backoffice.forms import (
 )
 from motcua.catalog import selectors as catalog_selectors
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.pagination import CappedPaginator
 from motcua.core.text import parse_number
 from motcua.dossiers import deadlines, official_forms, process, queues, selectors, services, tracking_book
 from motcua.dossiers.lifecycle import ACTION_LABELS, Action
@@ -80,10 +81,13 @@ def _step_due(dossier: Dossier) -> dt.datetime | None:
     return step.due_at if step is not None and step.due_at is not None else dossier.due_at
 
 
+INBOX_PAGE_SIZE = 50
+
+
 @require_GET
 @guard.staff_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Việc của tôi: an officer's work by tab, with counts, sorted by due instant."""
+    """Việc của tôi: an officer's work by tab, with counts, sorted by due instant, 50 to a page."""
     work = selectors.inbox(request.user)
     tab = request.GET.get("tab", "to_do")
     if tab not in dict(INBOX_TABS):
@@ -98,6 +102,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     counts = work.counts()
     tabs = [(key, str(label), counts[key]) for key, label in INBOX_TABS]
     now = timezone.now()
+    page = Paginator(rows, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown: list[Dossier] = list(page.object_list)
     return render(
         request,
         "backoffice/inbox.html",
@@ -105,9 +111,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "tabs": tabs,
             "tab": tab,
             "order": order,
+            "page": page,
             "rows": [
                 {"dossier": d, "due": _step_due(d), "clock": clock_}
-                for d, clock_ in zip(rows, queues.reception_clocks(rows, now=now), strict=True)
+                for d, clock_ in zip(shown, queues.reception_clocks(shown, now=now), strict=True)
             ],
             "now": now,
         },
@@ -261,9 +268,8 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         status = ""
     query = request.GET.get("q", "")[:100]
     overdue = request.GET.get("overdue") == "1"
-    page = Paginator(queues.agency_dossiers(request.user, status=status, query=query, overdue=overdue), 50).get_page(
-        request.GET.get("page")
-    )
+    dossiers = queues.agency_dossiers(request.user, status=status, query=query, overdue=overdue)
+    page = CappedPaginator(dossiers, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "backoffice/dossier_list.html",

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from motcua.backoffice import guard
+from motcua.core.dbrouter import reading_from_replica
 from motcua.dossiers.models import Dossier
 from motcua.org import access
 from motcua.org.models import Agency
@@ -339,6 +340,7 @@ def _index_rows(index: index766.Index) -> list[dict[str, Any]]:
 
 @require_GET
 @guard.staff_required
+@reading_from_replica()
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Thống kê: headline figures, trend, index 766, ranking, gaps to targets, overdue dossiers."""
     form, period = _period(request)
@@ -375,6 +377,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @guard.staff_required
+@reading_from_replica()
 def drill_down(request: HttpRequest) -> HttpResponse:
     """The dossiers behind one figure of the dashboard, 50 per page."""
     figure = request.GET.get("figure", "")
@@ -424,6 +427,7 @@ def _file_name(period: Period, extension: str) -> str:
 
 @require_GET
 @guard.staff_required
+@reading_from_replica()
 def form06_xlsx(request: HttpRequest) -> HttpResponse:
     """Biểu 06 of the selected agency and period as a workbook."""
     form06, period, form = _form06(request)
@@ -440,6 +444,7 @@ def form06_xlsx(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @guard.staff_required
+@reading_from_replica()
 def form06_pdf(request: HttpRequest) -> HttpResponse:
     """Biểu 06 of the selected agency and period as PDF."""
     form06, period, form = _form06(request)

@@ -2,9 +2,13 @@
 
 Two outbox handlers. `on_dossier_event` (every `dossier.*` topic) writes one `WebhookDelivery` per
 matching subscription with its body, fixed once so every retry sends the same bytes, and emits one
-`webhook.deliver` event per delivery. `on_deliver` POSTs one delivery: a network error, a 5xx, a 408 or a
-429 raises so the outbox retries it with back-off (and finally lists it as dead); any other 4xx (or a 3xx) is
-permanent: the delivery is marked failed and not retried.
+`webhook.deliver` event per delivery. `on_deliver` hands the delivery to the shared reliable delivery
+(`motcua.integrations.delivery`, destination "webhook:<subscription id>", one circuit breaker per
+subscription): a network error, a 5xx, a 408 or a 429 is a transient failure, retried with the outbox's
+schedule (10 s, doubling, `MOTCUA_OUTBOX_MAX_ATTEMPTS` attempts) through `delivery.retry` events, and
+finally a dead letter the admin can send again; any other 4xx (or a 3xx) is permanent: the delivery is marked
+failed and not retried (unless an administrator sends its record again). While a subscriber's circuit is
+open nothing is POSTed to it; its deliveries wait for the circuit to let a probe through.
 
 The body, `{"id": <event key>, "topic", "occurred_at", "data": {...}}`, carries the dossier's code, status,
 procedure, agencies and timestamps, never the applicant. Headers: `X-Motcua-Signature: sha256=<hex HMAC-SHA256
@@ -33,6 +37,8 @@ from motcua.core import outbox
 from motcua.core.outbox import OutboxEvent
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier
+from motcua.integrations import delivery as reliable
+from motcua.integrations.models import DeliveryRecord
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +49,19 @@ TIMEOUT_SECONDS = 10
 USER_AGENT = "motcua-webhooks/1"
 
 
-class DeliveryFailed(Exception):
-    """A transient failure: the outbox tries again later."""
+KIND = "webhook"
+
+
+class DeliveryFailed(reliable.Unavailable):
+    """A transient failure: tried again later, with back-off."""
+
+
+class DeliveryRefused(reliable.Refused):
+    """The receiver answered with a status that means "do not send this again"."""
+
+
+def destination_name(subscription_id: int) -> str:
+    return f"{KIND}:{subscription_id}"
 
 
 @dataclass(frozen=True)
@@ -157,33 +174,46 @@ def _allowed_url(url: str) -> bool:
 
 
 def on_deliver(event: OutboxEvent) -> None:
-    """POST one delivery; raise on a transient failure so that the outbox retries it."""
-    delivery = (
-        WebhookDelivery.objects.select_for_update()
-        .select_related("subscription")
-        .filter(pk=event.payload.get("delivery"))
-        .first()
+    """Hand one delivery to the reliable delivery (its record is made once; a delivered one is left alone)."""
+    webhook = WebhookDelivery.objects.filter(pk=event.payload.get("delivery")).first()
+    if webhook is None or webhook.status != WebhookDelivery.Status.PENDING:
+        return
+    dossier = Dossier.objects.filter(code=event.subject).first() if event.subject else None
+    reliable.submit(
+        destination_name(webhook.subscription_id),
+        event_key=webhook.event_key,
+        topic=webhook.topic,
+        dossier=dossier,
+        reference=str(webhook.pk),
+        now=reliable.event_moment(event),
     )
-    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+
+
+def send(record: DeliveryRecord) -> None:
+    """POST one delivery (the `send` of the "webhook" kind); raise on a failure, see the module docstring."""
+    webhook = (
+        WebhookDelivery.objects.select_for_update().select_related("subscription").filter(pk=record.reference).first()
+    )
+    if webhook is None:
+        raise reliable.Undeliverable(f"webhook delivery {record.reference} no longer exists")
+    if webhook.status == WebhookDelivery.Status.DELIVERED:
         return
-    subscription = delivery.subscription
-    # the outbox rolls back a failing handler's writes: the attempts and error so far are the relay's
-    delivery.attempts = event.attempts + 1
-    delivery.last_error = event.last_error[:2000]
+    subscription = webhook.subscription
+    webhook.status = WebhookDelivery.Status.PENDING  # a failed one sent again by an administrator
     if not subscription.is_active:
-        _finish(delivery, WebhookDelivery.Status.FAILED, None, "The subscription was deactivated.")
-        return
+        _finish(webhook, WebhookDelivery.Status.FAILED, None, "The subscription was deactivated.")
+        raise reliable.Undeliverable("The subscription was deactivated.")
     if not _allowed_url(subscription.url):
-        _finish(delivery, WebhookDelivery.Status.FAILED, None, "The URL must use https.")
-        return
-    raw = delivery.body.encode()
+        _finish(webhook, WebhookDelivery.Status.FAILED, None, "The URL must use https.")
+        raise reliable.Undeliverable("The URL must use https.")
+    raw = webhook.body.encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         "X-Motcua-Signature": sign(subscription.secret, raw),
-        "X-Motcua-Event": delivery.topic,
-        "X-Motcua-Delivery": str(delivery.key),
-        "Idempotency-Key": str(delivery.event_key),
+        "X-Motcua-Event": webhook.topic,
+        "X-Motcua-Delivery": str(webhook.key),
+        "Idempotency-Key": str(webhook.event_key),
     }
     timeout = float(getattr(settings, "MOTCUA_WEBHOOK_TIMEOUT", TIMEOUT_SECONDS))
     try:
@@ -191,24 +221,47 @@ def on_deliver(event: OutboxEvent) -> None:
     except (OSError, ValueError) as exc:  # network errors, timeouts (URLError is an OSError)
         raise DeliveryFailed(f"{subscription.url}: {exc}") from exc
     if 200 <= answer.status < 300:
-        _finish(delivery, WebhookDelivery.Status.DELIVERED, answer.status, "")
+        _finish(webhook, WebhookDelivery.Status.DELIVERED, answer.status, "")
         return
     if answer.status >= 500 or answer.status in RETRIED_CLIENT_ERRORS:
+        WebhookDelivery.objects.filter(pk=webhook.pk).update(response_code=answer.status)
         raise DeliveryFailed(f"{subscription.url} answered {answer.status}")
-    _finish(delivery, WebhookDelivery.Status.FAILED, answer.status, f"Refused with HTTP {answer.status}; not retried.")
+    error = f"Refused with HTTP {answer.status}; not retried."
+    _finish(webhook, WebhookDelivery.Status.FAILED, answer.status, error)
+    raise DeliveryRefused(error)
 
 
-def _finish(delivery: WebhookDelivery, status: str, code: int | None, error: str) -> None:
-    delivery.status = status
-    delivery.response_code = code
+def _mirror(record: DeliveryRecord) -> None:
+    """After each attempt: the delivery shows the record's attempts and, while pending, its last error."""
+    webhook = WebhookDelivery.objects.filter(pk=record.reference).first()
+    if webhook is None:
+        return
+    webhook.attempts = record.attempts
+    if webhook.status == WebhookDelivery.Status.PENDING and record.last_error:
+        webhook.last_error = record.last_error[:2000]
+    webhook.save(update_fields=["attempts", "last_error"])
+
+
+def _finish(webhook: WebhookDelivery, status: str, code: int | None, error: str) -> None:
+    webhook.status = status
+    webhook.response_code = code
     if error:
-        delivery.last_error = error
+        webhook.last_error = error
     if status == WebhookDelivery.Status.DELIVERED:
-        delivery.delivered_at = timezone.now()
-    delivery.save(update_fields=["status", "response_code", "last_error", "attempts", "delivered_at"])
+        webhook.delivered_at = timezone.now()
+    webhook.save(update_fields=["status", "response_code", "last_error", "delivered_at"])
 
 
 def connect() -> None:
+    reliable.register(
+        KIND,
+        send,
+        label="Webhook",
+        backoff=reliable.outbox_backoff,
+        max_attempts=outbox.max_attempts,
+        after=_mirror,
+    )
+    reliable.connect()
     for topic in TOPICS:
         outbox.unsubscribe(topic, on_dossier_event)
         outbox.subscribe(topic, on_dossier_event, name="clients.webhooks.on_dossier_event")

@@ -75,9 +75,14 @@ def _content(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def compute_hash(event: AuditEvent) -> str:
-    payload = json.dumps(_content(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+def content_hash(content: dict[str, Any]) -> str:
+    """The SHA-256 of an event's content (the fields of `_content`), as stored in `hash`."""
+    payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return content_hash(_content(event))
 
 
 def record(

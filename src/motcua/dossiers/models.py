@@ -190,6 +190,8 @@ class Dossier(models.Model):
             models.Index(fields=["competent_agency", "status", "due_at"], name="dossier_comp_status_due"),
             models.Index(fields=["account", "-submitted_at"], name="dossier_account_recent"),
             models.Index(fields=["status", "reception_due_at"], name="dossier_reception_due"),
+            # the lists, newest first (staff lists and the API walk it and stop after a page)
+            models.Index(fields=["-submitted_at", "-id"], name="dossier_recent"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -254,7 +256,12 @@ class Document(models.Model):
 
 
 class Upload(models.Model):
-    """A file uploaded through the API before it is attached to a dossier."""
+    """A file uploaded before it is attached to a dossier.
+
+    Exactly one principal owns it, and only that principal may attach it to a dossier: a user (`owner`), an
+    API client (`client`), or motcua itself (`system`: a file fetched from a national platform and attached in
+    the same transaction). The database refuses a row with none or with two of them.
+    """
 
     file = models.FileField(upload_to="uploads/%Y/%m/", max_length=255)
     name = models.CharField(max_length=255)
@@ -262,12 +269,24 @@ class Upload(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(
+        "clients.ApiClient", null=True, blank=True, on_delete=models.CASCADE, related_name="uploads"
+    )
+    system = models.BooleanField(default=False)
     used_by = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("tệp tải lên")
         verbose_name_plural = _("tệp tải lên")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False, client__isnull=True, system=False)
+                | Q(owner__isnull=True, client__isnull=False, system=False)
+                | Q(owner__isnull=True, client__isnull=True, system=True),
+                name="upload_exactly_one_principal",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -322,7 +341,20 @@ class DossierStep(models.Model):
             models.UniqueConstraint(fields=["dossier", "sequence"], name="dossier_step_sequence_unique"),
             models.UniqueConstraint(fields=["dossier"], condition=Q(state="active"), name="dossier_one_active_step"),
         ]
-        indexes = [models.Index(fields=["assignee", "state", "due_at"], name="step_assignee_state_due")]
+        indexes = [
+            models.Index(fields=["assignee", "state", "due_at"], name="step_assignee_state_due"),
+            # the inboxes: the active steps an officer holds, and the role queues (steps nobody holds yet)
+            # (covering the id on PostgreSQL: an index-only scan; the planner otherwise walks every active step)
+            models.Index(
+                fields=["assignee", "due_at"], name="step_held_active", condition=Q(state="active"), include=["id"]
+            ),
+            models.Index(
+                fields=["agency", "role", "due_at"],
+                name="step_unassigned_queue",
+                condition=Q(state="active", assignee__isnull=True),
+                include=["id"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.sequence} {self.name}"

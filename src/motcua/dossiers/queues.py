@@ -14,7 +14,7 @@ from motcua.core.errors import NotFound
 from motcua.core.workingtime import WorkingCalendar
 from motcua.dossiers import clock, process
 from motcua.dossiers.models import OPEN_STATUSES, Document, Dossier, DossierStep, Status
-from motcua.dossiers.selectors import dossier_for, dossiers_visible_to
+from motcua.dossiers.selectors import LIST_DEFERRED, dossier_for, dossiers_visible_to
 from motcua.org import access
 from motcua.org.models import Role, Staff
 
@@ -156,7 +156,7 @@ def awaiting_return(user: Any, *, limit: int = 200) -> list[Dossier]:
 
 def agency_dossiers(user: Any, *, status: str = "", query: str = "", overdue: bool = False) -> QuerySet[Dossier]:
     """The dossiers an officer may see, newest first, filtered by status, code or applicant, or overdue."""
-    dossiers = dossiers_visible_to(user)
+    dossiers = dossiers_visible_to(user).defer(*LIST_DEFERRED)
     if status:
         dossiers = dossiers.filter(status=status)
     if query.strip():
@@ -166,7 +166,7 @@ def agency_dossiers(user: Any, *, status: str = "", query: str = "", overdue: bo
         )
     if overdue:
         dossiers = dossiers.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=timezone.now())
-    return dossiers.order_by("-submitted_at")
+    return dossiers.order_by("-submitted_at", "-pk")
 
 
 def document_for(user: Any, code: str, document_id: int) -> Document:

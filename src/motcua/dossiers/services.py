@@ -40,6 +40,7 @@ from motcua.dossiers.models import (
     Timeliness,
     Upload,
 )
+from motcua.dossiers.uploads import attachable as attachable_uploads
 from motcua.dossiers.uploads import upload_create
 from motcua.org import access
 from motcua.org.models import AdministrativeUnit, Agency, ReceptionPoint, Role, Staff
@@ -143,8 +144,12 @@ def _validate_applicant(applicant: ApplicantData, errors: list[FieldError]) -> A
 
 
 @transaction.atomic
-def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None = None) -> Dossier:
-    """Nộp hồ sơ: a citizen online, an officer at the counter, or an API client; status `submitted`."""
+def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None = None, client: Any = None) -> Dossier:
+    """Nộp hồ sơ: a citizen online, an officer at the counter, or an API client; status `submitted`.
+
+    `client` is the API client submitting (then `actor` is only its name for the audit trail). Files are
+    taken only from the submitter's own unattached uploads (`uploads.attachable`).
+    """
     now = at or timezone.now()
     staff = _staff(actor)
     errors: list[FieldError] = []
@@ -198,8 +203,8 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
             else:
                 uploads.append((doc, None))
             continue
-        upload = Upload.objects.select_for_update().filter(pk=doc.upload_id, used_by__isnull=True).first()
-        if upload is None or (upload.owner_id is not None and upload.owner_id != getattr(actor, "pk", None)):
+        upload = _own_upload(doc.upload_id, actor=actor, client=client)
+        if upload is None:
             errors.append(FieldError(f"documents[{index}].file", _("Không tìm thấy tệp đã tải lên.")))
             continue
         uploads.append((doc, upload))
@@ -270,6 +275,12 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
     )
     outbox.emit("dossier.submitted", subject=dossier.code, payload={"code": dossier.code})
     return dossier
+
+
+def _own_upload(upload_id: int, *, actor: Any, client: Any) -> Upload | None:
+    """The submitter's own upload `upload_id` not attached to any dossier yet, locked; None when it is
+    anyone else's (another user's, a client's, motcua's) or already attached."""
+    return attachable_uploads(actor=actor, client=client).select_for_update().filter(pk=upload_id).first()
 
 
 def _chosen_centre(
@@ -713,18 +724,14 @@ def dossier_supplement(
     pairs: list[tuple[DocumentData, Upload | None]] = []
     at_counter = not _is_owner(actor, dossier)
     for index, doc in enumerate(documents):
-        upload = (
-            Upload.objects.select_for_update().filter(pk=doc.upload_id, used_by__isnull=True).first()
-            if doc.upload_id is not None
-            else None
-        )
+        upload = _own_upload(doc.upload_id, actor=actor, client=None) if doc.upload_id is not None else None
         if doc.component not in components:
             errors.append(FieldError(f"documents[{index}].component", _("Thành phần hồ sơ không thuộc thủ tục.")))
         elif doc.copy_kind not in CopyKind.values:
             errors.append(FieldError(f"documents[{index}].copy_kind", _("Loại bản không hợp lệ.")))
         elif doc.upload_id is None and at_counter and doc.copy_kind != CopyKind.ELECTRONIC:
             pairs.append((doc, None))  # a paper copy handed in at the counter
-        elif upload is None or (upload.owner_id is not None and upload.owner_id != getattr(actor, "pk", None)):
+        elif upload is None:
             errors.append(FieldError(f"documents[{index}].file", _("Không tìm thấy tệp đã tải lên.")))
         else:
             pairs.append((doc, upload))

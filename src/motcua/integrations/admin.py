@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from motcua.integrations import delivery_admin  # noqa: F401  registers the destinations and delivery records
 from motcua.integrations.models import PopulationLookup, PostalEvent, PostalOrder
 from motcua.integrations.post import registry as post_registry
 from motcua.integrations.post import services as post_services

@@ -172,3 +172,88 @@ class PostalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+# ---- reliable delivery to remote systems (motcua.integrations.delivery) -----------------------------------
+# Moved here from the national_portal app (migrations national_portal 0002 and integrations 0003 keep the
+# rows): every outbound call (national portal, webhooks, VNPost, notification channels, payment queries)
+# goes through a destination's circuit breaker, and a push to a remote system is one DeliveryRecord.
+
+
+class Destination(models.Model):
+    """A remote system we call (nơi nhận), with its circuit breaker (closed / open / half-open).
+
+    Names: "national_portal", "webhook:<subscription id>", "vnpost", "sms", "zalo", "email",
+    "payment:<provider>"; the part before ":" is the kind that knows how to deliver (see `delivery.register`).
+    """
+
+    class Circuit(models.TextChoices):
+        CLOSED = "closed", _("Bình thường")
+        OPEN = "open", _("Tạm ngắt (đang lỗi)")
+        HALF_OPEN = "half_open", _("Đang thử lại")
+
+    name = models.CharField(_("tên"), max_length=60, unique=True)
+    circuit = models.CharField(_("trạng thái kết nối"), max_length=10, choices=Circuit.choices, default=Circuit.CLOSED)
+    consecutive_failures = models.PositiveIntegerField(_("số lần lỗi liên tiếp"), default=0)
+    opened_until = models.DateTimeField(_("tạm ngắt đến"), null=True, blank=True)
+    probe_started_at = models.DateTimeField(_("bắt đầu thử lại lúc"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    last_success_at = models.DateTimeField(_("gửi thành công gần nhất"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hệ thống nhận")
+        verbose_name_plural = _("hệ thống nhận")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryRecord(models.Model):
+    """One event delivered (or not yet) to one destination; `event_key` is the idempotency key sent.
+
+    `dossier` is set when the call concerns a dossier (its page shows the record); `reference` names the local
+    object the delivery carries (a webhook delivery, a postal order); `progress` is what the destination has
+    acknowledged so far (the national portal: {"accepted": true, "steps": [digests]}), so a retry resumes.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Lỗi, sẽ gửi lại")
+        DEAD = "dead", _("Lỗi, đã dừng gửi")
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        verbose_name=_("hồ sơ"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="delivery_records",
+    )
+    destination = models.ForeignKey(
+        Destination, verbose_name=_("hệ thống nhận"), on_delete=models.PROTECT, related_name="records"
+    )
+    event_key = models.UUIDField(_("khóa sự kiện (idempotency key)"))
+    topic = models.CharField(_("sự kiện"), max_length=80)
+    reference = models.CharField(_("đối tượng gửi"), max_length=64, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    next_attempt_at = models.DateTimeField(_("gửi lại lúc"), null=True, blank=True)
+    progress = models.JSONField(_("phần đã được nhận"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt gửi sang hệ thống khác")
+        verbose_name_plural = _("lượt gửi sang hệ thống khác")
+        ordering = ["dossier", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["destination", "event_key"], name="delivery_record_unique_event"),
+        ]
+        indexes = [models.Index(fields=["destination", "status"], name="delivery_record_status")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.topic} → {self.destination_id}: {self.status}"

@@ -12,7 +12,8 @@ import uuid
 from motcua.core import outbox
 from motcua.core.outbox import OutboxEvent
 from motcua.dossiers.models import Dossier
-from motcua.notify import services
+from motcua.integrations import delivery
+from motcua.notify import selectors, services
 from motcua.notify.models import Event
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,9 @@ SUBSCRIPTIONS: list[tuple[str, outbox.Handler, str]] = [
 
 
 def connect() -> None:
-    """Subscribe the handlers (again without doubling them when called twice)."""
+    """Subscribe the handlers (again without doubling them when called twice); show the messages about a
+    dossier in its delivery status."""
     for topic, handler, name in SUBSCRIPTIONS:
         outbox.unsubscribe(topic, handler)
         outbox.subscribe(topic, handler, name=name)
+    delivery.register_status_source("notify", selectors.dossier_messages_status)

@@ -15,14 +15,20 @@ A failed send is recorded on the message (attempts, error) and its next attempt 
 `failed`. (The handler does not raise for a failed send: the outbox rolls back the database work of a handler
 that raises, so the attempt could not be recorded on the message. Unexpected errors still raise and get the
 outbox's own retries and dead letter.) Over a channel's rate limit the message stays queued and is tried again
-in the next minute, without counting an attempt. In test mode (`MOTCUA_NOTIFY_TEST_MODE`) nothing goes out:
-the message is recorded as sent by the provider "test-mode".
+in the next minute, without counting an attempt. Each channel is a destination of the shared reliable delivery
+(`motcua.integrations.delivery`, destinations "email", "sms", "zalo") with its circuit breaker: after
+`MOTCUA_DELIVERY_CIRCUIT_THRESHOLD` consecutive failures of the provider the circuit opens, and the messages
+wait (queued, no attempt counted, nothing sent) until the cool-down lets one probe through; a success closes
+it and they all go. The message's key is its idempotency key (`request_id` of the SMS gateway, `tracking_id`
+of Zalo ZNS, the e-mail's `Message-ID`): a retry after a lost answer is not a second message. In test mode
+(`MOTCUA_NOTIFY_TEST_MODE`) nothing goes out: the message is recorded as sent by the provider "test-mode".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -40,6 +46,8 @@ from motcua.core import outbox, ratelimit
 from motcua.core.audit import AuditEvent
 from motcua.core.text import person_name
 from motcua.dossiers.models import Dossier
+from motcua.integrations import delivery
+from motcua.integrations.models import Destination
 from motcua.notify import channels, defaults
 from motcua.notify.channels.base import ProviderResult
 from motcua.notify.models import Channel, Event, Language, Message, MessageTemplate
@@ -185,8 +193,29 @@ def _redact(message: Message) -> None:
             message.provider_data["template_data"] = {k: str(v).replace(secret, REDACTED) for k, v in data.items()}
 
 
+# A provider's error often names the recipient (SMTP: "{'an@example.vn': (550, ...)}"; SMS gateways echo the
+# number): the logs get the text with e-mail addresses and phone numbers masked (docs/security.md).
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_IN_TEXT = re.compile(r"\+?\d[\d .-]{7,}\d")
+
+
+def _loggable(text: str, message: Message) -> str:
+    masked = text.replace(message.recipient, REDACTED) if message.recipient else text
+    return _PHONE_IN_TEXT.sub(REDACTED, _EMAIL_IN_TEXT.sub(REDACTED, masked))
+
+
 def _next_window(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(seconds=max(1.0, RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS))
+
+
+def _circuit_note(destination: Destination, result: ProviderResult, now: dt.datetime) -> None:
+    """The channel's circuit learns how the call went: an answer (even a final "no") means the provider is up."""
+    if result.ok or (result.contacted and not result.retryable):
+        delivery.circuit_success(destination, now=now)
+    elif result.contacted:
+        delivery.circuit_failure(destination, now=now, error=result.error)
+    else:
+        delivery.circuit_release(destination, now=now)
 
 
 _SEND_FIELDS = [
@@ -228,14 +257,23 @@ def message_send(*, message_id: int, send_event_key: uuid.UUID | None = None) ->
             message.error = f"rate limit of {limit} per minute reached"
             message.save(update_fields=["send_event_key", "next_attempt_at", "error"])
             return message
+        destination = delivery.destination_get(message.channel)
+        try:
+            delivery.circuit_allow(destination, now=now)
+        except delivery.CircuitOpen as exc:  # the channel is failing: wait for the circuit, not an attempt
+            _schedule(message, exc.until)
+            message.error = str(exc)
+            message.save(update_fields=["send_event_key", "next_attempt_at", "error"])
+            return message
         message.attempts += 1
         try:
             adapter = channels.adapter_for(message.channel)
             message.provider = adapter.name
             result = adapter.send(message)
         except Exception as exc:  # a provider's failure, whatever its kind, is one failed attempt
-            logger.warning("notify: sending message %s failed: %s", message.pk, exc)
+            logger.warning("notify: sending message %s failed: %s", message.pk, _loggable(f"{exc}", message))
             result = ProviderResult.rejected(f"{type(exc).__name__}: {exc}", retryable=True)
+        _circuit_note(destination, result, now)
     message.send_event_key = None
     message.next_attempt_at = None
     if result.ok:
@@ -251,7 +289,12 @@ def message_send(*, message_id: int, send_event_key: uuid.UUID | None = None) ->
         message.status = Message.Status.FAILED
         message.error = result.error[:2000]
         _redact(message)
-        logger.error("notify: message %s failed after %s attempts: %s", message.pk, message.attempts, result.error)
+        logger.error(
+            "notify: message %s failed after %s attempts: %s",
+            message.pk,
+            message.attempts,
+            _loggable(result.error, message),
+        )
     message.save(update_fields=_SEND_FIELDS)
     return message
 

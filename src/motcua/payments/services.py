@@ -32,6 +32,7 @@ from motcua.core import audit, outbox
 from motcua.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.models import Dossier, Status
+from motcua.integrations import delivery
 from motcua.org import access
 from motcua.payments import providers, selectors
 from motcua.payments.models import (
@@ -165,9 +166,10 @@ def _move(
         if already:
             logger.warning("payment %s succeeded for %s fee line(s) already paid: refund", payment.reference, already)
             data["already_paid_lines"] = already
-        dossier_services.dossier_payment_received(
-            dossier=payment.dossier, transaction_ref=payment.reference, fee_ids=fee_ids, at=now
-        )
+        if not fee_ids or already < len(fee_ids):  # a second payment of paid lines is a refund, not news
+            dossier_services.dossier_payment_received(
+                dossier=payment.dossier, transaction_ref=payment.reference, fee_ids=fee_ids, at=now
+            )
     _announce(payment, target.value, actor, before, now, late=late, **data)
     return payment
 
@@ -596,16 +598,33 @@ class ReconcileReport:
     expired: int = 0
 
 
+def query_destination(provider: str) -> str:
+    """The reliable delivery's destination of a gateway's status queries: "payment:<provider>"."""
+    return f"payment:{provider}"
+
+
 def _reconcile_one(payment_id: int, now: dt.datetime, report: ReconcileReport) -> None:
     with transaction.atomic():
         payment = PaymentRequest.objects.select_for_update().select_related("dossier").get(pk=payment_id)
         if payment.finished:
             return
         if payment.provider == Provider.VNPAY:
-            result = vnpay.PROVIDER.query(reference=payment.reference, created_at=payment.created_at)
+            destination = delivery.destination_get(query_destination(Provider.VNPAY))
+            try:
+                result = delivery.call(
+                    destination,
+                    lambda: vnpay.PROVIDER.query(reference=payment.reference, created_at=payment.created_at),
+                    now=now,
+                )
+            except delivery.CircuitOpen as exc:
+                logger.info("querydr for %s not asked: %s", payment.reference, exc)
+                return  # not asked, not expired: the next run asks
+            except providers.GatewayUnavailable as exc:
+                result = vnpay.QueryResult("unknown", "", "", None, {"error": str(exc)}, False)
+            else:
+                payment.last_queried_at = now  # a failed query leaves the payment to be asked again
+                payment.save(update_fields=["last_queried_at"])
             report.queried += 1
-            payment.last_queried_at = now
-            payment.save(update_fields=["last_queried_at"])
             _log(
                 kind=PaymentTransaction.Kind.QUERY,
                 provider=Provider.VNPAY,
@@ -642,7 +661,12 @@ def _reconcile_one(payment_id: int, now: dt.datetime, report: ReconcileReport) -
 
 def payment_reconcile(*, now: dt.datetime | None = None, sweep: bool = False) -> ReconcileReport:
     """Đối soát: query the open payments older than 15 minutes (not yet queried, or all of them in the daily
-    sweep); expire the ones past their expiry that the provider does not report as paid."""
+    sweep); expire the ones past their expiry that the provider does not report as paid.
+
+    The queries go through the gateway's circuit breaker ("payment:vnpay", `motcua.integrations.delivery`):
+    while it is open nothing is asked and nothing expires; a query the gateway did not answer is logged and
+    the payment stays to be asked at the next run, so no payment is lost to an outage.
+    """
     moment = now or timezone.now()
     after = dt.timedelta(minutes=int(getattr(settings, "MOTCUA_PAYMENT_RECONCILE_AFTER_MINUTES", 15)))
     candidates = PaymentRequest.objects.filter(finished=False, created_at__lte=moment - after)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from motcua.catalog import selectors as catalog_selectors
 from motcua.core import ratelimit
+from motcua.core.dbrouter import reading_from_replica
 from motcua.core.errors import DomainError, NotFound
 from motcua.core.text import parse_number
 from motcua.dossiers import official_forms, online, selectors, services
@@ -33,6 +34,7 @@ def _client(request: HttpRequest) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@reading_from_replica()  # read-only: the dossier and its timeline may come from the read replica
 def lookup(request: HttpRequest) -> HttpResponse:
     """Tra cứu hồ sơ: by code and ID number (the QR code on the receipt opens this page with the code).
 

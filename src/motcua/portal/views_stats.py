@@ -1,7 +1,7 @@
 """Thống kê công khai: the province's figures for everyone, and the same figures as open data.
 
 Aggregates of the whole installation only (no agency filter, no dossier lists, no personal data), read
-from the maintained counters. Every answer is computed at most once per 5 minutes and language.
+from the maintained counters (on the read replica when there is one). Every answer is computed at most once per 5 minutes and language.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from motcua.core.dbrouter import reading_from_replica
 from motcua.reports import charts, exports, index766, query
 from motcua.reports.figures import Figures
 from motcua.reports.models import Target
@@ -101,6 +102,7 @@ def _context(today: dt.date) -> dict[str, Any]:
 
 
 @require_GET
+@reading_from_replica()
 def stats(request: HttpRequest) -> HttpResponse:
     """/thong-ke/: the province's figures this year so far and over the last 12 months."""
     context = cache.get(_key("page"))
@@ -125,6 +127,7 @@ def _public(response: HttpResponse) -> HttpResponse:
 
 
 @require_GET
+@reading_from_replica()
 def open_data_csv(request: HttpRequest) -> HttpResponse:
     """/thong-ke/du-lieu-mo.csv: the last 24 months, one row each (CC BY 4.0)."""
     body = cache.get(_key("csv"))
@@ -137,6 +140,7 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reading_from_replica()
 def open_data_json(request: HttpRequest) -> HttpResponse:
     """/thong-ke/du-lieu-mo.json: the same rows, with the meaning of each field."""
     body = cache.get(_key("json"))

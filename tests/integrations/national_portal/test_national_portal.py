@@ -13,8 +13,10 @@ from motcua.core import outbox
 from motcua.core.outbox import OutboxEvent
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, DossierStep
-from motcua.integrations.national_portal import delivery, mapping, simulator, sync
-from motcua.integrations.national_portal.models import DeliveryRecord, Destination, SimulatedPortalCall
+from motcua.integrations import delivery
+from motcua.integrations.models import DeliveryRecord, Destination
+from motcua.integrations.national_portal import mapping, simulator, sync
+from motcua.integrations.national_portal.models import SimulatedPortalCall
 from motcua.integrations.national_portal.selectors import sync_status
 from motcua.org.models import Role
 
@@ -156,7 +158,7 @@ def test_steps_go_in_calls_of_ten(world: World, transport: DjangoClientTransport
     }
     assert all(c.idempotency_key.startswith(str(record.event_key) + ":steps:") for c in step_calls)
     record.refresh_from_db()
-    assert (record.status, len(record.step_digests)) == (Sent, 23)
+    assert (record.status, record.progress["accepted"], len(record.progress["steps"])) == (Sent, True, 23)
     # a second event sends the dossier again but no step the portal already has
     again = delivery.record_for_event(
         dossier=dossier, destination=record.destination, event_key="6f1c1e0a-0000-4000-8000-000000000024", topic="x"
@@ -174,7 +176,9 @@ def test_a_refused_dossier_is_dead_at_once_and_never_retried(world: World, trans
     for minutes in (1, 10, 100, 1000):
         relay(t0 + dt.timedelta(minutes=minutes))
     assert [(c.endpoint, c.http_status) for c in calls()] == [("dossiers/new", 400)]
-    [record] = sync_status(dossier)
+    [row] = sync_status(dossier)
+    assert (row.destination, row.status, row.attempts, row.problem) == (sync.DESTINATION, "dead", 1, True)
+    record = DeliveryRecord.objects.get(dossier=dossier)
     assert (record.status, record.attempts) == (DeliveryRecord.Status.DEAD, 1)
     assert "HTTP 400" in record.last_error
     assert not OutboxEvent.objects.filter(topic=delivery.RETRY_TOPIC).exists()
@@ -269,5 +273,5 @@ def test_the_dossier_page_shows_the_sync_status(world: World, transport: DjangoC
     client = Client()
     client.force_login(world.officer.user)
     page = client.get(f"/can-bo/ho-so/{dossier.code}/").content.decode()
-    assert "Đồng bộ lên Cổng Dịch vụ công quốc gia" in page
-    assert "dossier.submitted" in page and str(DeliveryRecord.Status.SENT.label) in page
+    assert "Gửi sang hệ thống khác, thông báo" in page
+    assert "<td>Cổng Dịch vụ công quốc gia</td><td>dossier.submitted</td><td>Đã gửi</td>" in page

@@ -224,10 +224,21 @@ def _ward(address: AddressIn | None) -> str | None:
     return f"{int(code):05d}" if code.isdigit() else code
 
 
-@router.post("/uploads", response={201: UploadOut}, auth=bearer, summary="Upload a file for a dossier")
+@router.post(
+    "/uploads",
+    response={201: UploadOut},
+    auth=client_bearer(ClientScope.DOSSIERS_SUBMIT),
+    summary="Upload a file for a dossier",
+    description=(
+        "A signed-in user's upload is theirs; an API client's (scope `dossiers:submit`) is the client's. "
+        "A dossier only takes its submitter's own uploads, each once."
+    ),
+)
 def upload(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:
+    client = client_scopes.client_of(request)
+    principal: dict[str, Any] = {"client": client} if client is not None else {"owner": request.user}
     if (file.size or 0) > settings.MAX_UPLOAD_BYTES:  # refused before reading it: 413
-        uploads.upload_create(owner=request.user, file=file)
+        uploads.upload_create(**principal, file=file)
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
@@ -235,7 +246,7 @@ def upload(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:
     fingerprint = hashlib.sha256(f"{file.name}|{digest.hexdigest()}".encode()).hexdigest()
 
     def produce() -> tuple[int, dict[str, Any]]:
-        stored = uploads.upload_create(owner=request.user, file=file)
+        stored = uploads.upload_create(**principal, file=file)
         return 201, {
             "id": stored.pk,
             "name": stored.name,
@@ -244,7 +255,8 @@ def upload(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:
             "content_type": stored.content_type,
         }
 
-    return idempotency.run(request, "POST /uploads", produce, fingerprint=fingerprint)
+    endpoint = client_scopes.idempotency_endpoint(request, "POST /uploads")
+    return idempotency.run(request, endpoint, produce, fingerprint=fingerprint)
 
 
 @router.post(
@@ -282,7 +294,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Status[Any]:
     )
 
     def produce() -> tuple[int, dict[str, Any]]:
-        dossier = services.dossier_submit(actor=actor, data=data)
+        dossier = services.dossier_submit(actor=actor, data=data, client=client_scopes.client_of(request))
         return 201, dossier_out(client_scopes.dossier_for(request, dossier.code))
 
     return idempotency.run(request, client_scopes.idempotency_endpoint(request, "POST /dossiers"), produce)

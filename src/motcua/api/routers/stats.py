@@ -12,6 +12,7 @@ from pydantic import Field as PydanticField
 
 from motcua.api.auth import client_bearer
 from motcua.clients import scopes as client_scopes
+from motcua.core.dbrouter import replica_reads
 from motcua.core.errors import FieldError, InvalidInput, NotFound
 from motcua.dossiers.models import Dossier
 from motcua.org import access
@@ -20,6 +21,8 @@ from motcua.reports import exports, index766, query, targets
 from motcua.reports import summary as reports
 
 router = Router(tags=["statistics"])
+# every endpoint here only reads: the figures come from the read replica when there is one (auth stays on default)
+router.add_decorator(replica_reads)
 bearer = client_bearer("stats:read")  # staff with reporting rights, and API clients over their agencies
 
 MAX_PERIOD_DAYS = 3 * 366

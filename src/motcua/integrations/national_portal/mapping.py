@@ -25,6 +25,7 @@ from motcua.dossiers.models import (
     DossierStep,
     Status,
 )
+from motcua.integrations.national_portal import links
 from motcua.payments.models import PaymentRequest, PaymentState, Provider
 from motcua.results.models import ResultDocument
 
@@ -133,7 +134,7 @@ def _documents(dossier: Dossier) -> tuple[list[dict[str, str]], list[dict[str, A
                 "TenTepDinhKem": document.original_name,
                 "IsDeleted": "0",
                 "MaThanhPhanHoSo": document.component_code,
-                "DuongDanTaiTepTin": "",  # documents stay out of public URLs (domain.md §8)
+                "DuongDanTaiTepTin": links.document_link(document),  # signed, expiring; empty for paper
                 "DuocSoHoa": _flag(document.digitised),
                 "DuocTaiSuDung": str(REUSED_YES if document.reused else REUSED_NO),
                 "DuocLayTuKhoDMQG": _flag(document.reused),  # reused documents come from the data store
@@ -201,7 +202,7 @@ def _results(dossier: Dossier) -> list[dict[str, str]]:
             "TenGiayTo": result.title,
             "MaThanhPhanHoSo": "",
             "GiayToId": str(result.pk),
-            "DuongDanTepTinKetQua": "",  # the portal links to the public verification page by code
+            "DuongDanTepTinKetQua": links.result_link(result),  # signed, expiring; empty until signed
             "MaGiayToKetQua": result.code,
         }
         for result in ResultDocument.objects.filter(dossier=dossier).order_by("pk")

@@ -1,16 +1,17 @@
-"""Reads of the delivery status."""
+"""Reads of the delivery status of a dossier (generic: every destination, see `integrations.delivery`)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from motcua.dossiers.models import Dossier
-from motcua.integrations.national_portal.models import DeliveryRecord
+from motcua.integrations import delivery
+from motcua.integrations.delivery import DeliveryStatus
 
 
-def sync_status(dossier: Dossier, *, destination: str | None = None) -> QuerySet[DeliveryRecord]:
-    """The delivery records of a dossier (every destination, or one), oldest first."""
-    records = DeliveryRecord.objects.filter(dossier=dossier).select_related("destination").order_by("pk")
+def sync_status(dossier: Dossier, *, destination: str | None = None) -> list[DeliveryStatus]:
+    """What was sent (or is waiting to be sent) about a dossier to the national portal, webhooks, the post and
+    the applicant (notifications), oldest first; only `destination` (a name, or a kind such as "webhook")
+    when given."""
+    rows = delivery.dossier_status(dossier)
     if destination is not None:
-        records = records.filter(destination__name=destination)
-    return records
+        rows = [row for row in rows if destination in (row.destination, delivery.kind_of(row.destination))]
+    return rows

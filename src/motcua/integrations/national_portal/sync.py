@@ -6,7 +6,11 @@ handler returns at once: test settings and production without a portal).
 
 One event = one delivery record: the dossier as it is *now* (new, or update when the portal has it), then
 the steps the portal has not acknowledged yet (or that changed since), 10 per call. A remote failure is
-written on the record and retried through a `delivery.retry` outbox event (see `delivery`).
+written on the record and retried through a `delivery.retry` outbox event, through the destination's circuit
+breaker (the shared `motcua.integrations.delivery`): `PortalRejected` is a refusal (dead letter at once, the
+administrator sends it again once the content is fixed), `PortalUnavailable` a transient failure (30 s back-off,
+doubling). The record's `progress` remembers whether the portal has the dossier and which steps it acknowledged,
+so a retry resumes where the last attempt stopped.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from motcua.core import outbox
 from motcua.core.outbox import OutboxEvent
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier
-from motcua.integrations.national_portal import delivery, mapping
+from motcua.integrations import delivery
+from motcua.integrations.models import DeliveryRecord
+from motcua.integrations.national_portal import mapping
 from motcua.integrations.national_portal.client import (
     PortalClient,
     PortalRejected,
@@ -30,7 +36,6 @@ from motcua.integrations.national_portal.client import (
     Transport,
     chunks,
 )
-from motcua.integrations.national_portal.models import DeliveryRecord
 
 logger = logging.getLogger(__name__)
 
@@ -71,55 +76,41 @@ def portal_client() -> PortalClient:
 def _acknowledged_steps(record: DeliveryRecord) -> set[str]:
     digests: set[str] = set()
     others = DeliveryRecord.objects.filter(dossier=record.dossier, destination=record.destination).exclude(pk=record.pk)
-    for row in others.values_list("step_digests", flat=True):
-        digests.update(row or [])
-    digests.update(record.step_digests or [])
+    for progress in others.values_list("progress", flat=True):
+        digests.update((progress or {}).get("steps", []))
+    digests.update((record.progress or {}).get("steps", []))
     return digests
 
 
-def _push(record: DeliveryRecord, client: PortalClient) -> None:
+def _note(record: DeliveryRecord, **progress: object) -> None:
+    """Write down what the portal acknowledged (kept even when a later call of the attempt fails)."""
+    record.progress = {**(record.progress or {}), **progress}
+    record.save(update_fields=["progress"])
+
+
+def _push(record: DeliveryRecord) -> None:
+    if record.dossier_id is None:
+        raise delivery.Undeliverable("the portal is told about dossiers only")
+    client = portal_client()
     dossier = Dossier.objects.select_related(
         "procedure", "procedure_version__field", "competent_agency", "receiving_agency"
     ).get(pk=record.dossier_id)
     key = str(record.event_key)
-    if not record.dossier_accepted:
+    if not (record.progress or {}).get("accepted"):
         client.push_dossier(mapping.dossier_payload(dossier), key=key)
-        record.dossier_accepted = True
-        record.save(update_fields=["dossier_accepted"])
+        _note(record, accepted=True)
     done = _acknowledged_steps(record)
     pending = [step for step in mapping.step_payloads(dossier) if mapping.digest(step) not in done]
     for chunk in chunks(pending):
         digests = [mapping.digest(step) for step in chunk]
         chunk_key = f"{key}:steps:{hashlib.sha256(''.join(digests).encode()).hexdigest()[:12]}"
         client.push_step_chunk(dossier.code, chunk, key=chunk_key)
-        record.step_digests = [*(record.step_digests or []), *digests]
-        record.save(update_fields=["step_digests"])
+        _note(record, steps=[*(record.progress or {}).get("steps", []), *digests])
 
 
 def deliver(record: DeliveryRecord, *, now: dt.datetime | None = None) -> DeliveryRecord:
     """One attempt to bring the record to the portal; the record says how it went."""
-    if mode() == "off":
-        return record  # the portal was switched off meanwhile: the record waits for an administrator's retry
-    moment = now or timezone.now()
-    destination = record.destination
-    client = portal_client()
-    try:
-        delivery.call(destination, lambda: _push(record, client), now=moment, permanent=(PortalRejected,))
-    except delivery.CircuitOpen as exc:
-        delivery.record_failed(record, now=moment, error=str(exc), counted=False)
-        delivery.schedule_retry(record, at=exc.until)
-    except PortalRejected as exc:
-        delivery.record_dead(record, now=moment, error=str(exc))
-    except PortalUnavailable as exc:
-        retry_at = delivery.record_failed(record, now=moment, error=str(exc))
-        if retry_at is not None:
-            destination.refresh_from_db(fields=["opened_until", "circuit"])
-            if destination.circuit == destination.Circuit.OPEN and destination.opened_until:
-                retry_at = max(retry_at, destination.opened_until)
-            delivery.schedule_retry(record, at=retry_at)
-    else:
-        delivery.record_sent(record, now=moment)
-    return record
+    return delivery.deliver(record, now=now)
 
 
 def on_dossier_event(event: OutboxEvent) -> None:
@@ -130,18 +121,19 @@ def on_dossier_event(event: OutboxEvent) -> None:
     if dossier is None:
         logger.warning("national portal: %s for unknown dossier %r ignored", event.topic, code)
         return
-    record = delivery.record_for_event(
-        dossier=dossier, destination=delivery.destination_get(DESTINATION), event_key=event.key, topic=event.topic
-    )
-    if record.status in (DeliveryRecord.Status.SENT, DeliveryRecord.Status.DEAD):
-        return
-    deliver(record)
+    delivery.submit(DESTINATION, event_key=event.key, topic=event.topic, dossier=dossier)
 
 
 def connect() -> None:
+    delivery.register(
+        DESTINATION,
+        _push,
+        label=_("Cổng Dịch vụ công quốc gia"),
+        refused=(PortalRejected,),
+        unavailable=(PortalUnavailable,),
+        enabled=lambda: mode() != "off",
+    )
+    delivery.connect()
     for topic in TOPICS:
         outbox.unsubscribe(topic, on_dossier_event)
         outbox.subscribe(topic, on_dossier_event, name="integrations.national_portal.on_dossier_event")
-    outbox.unsubscribe(delivery.RETRY_TOPIC, delivery.on_retry)
-    outbox.subscribe(delivery.RETRY_TOPIC, delivery.on_retry, name="integrations.delivery.on_retry")
-    delivery.register_retry(DESTINATION, deliver)

@@ -8,6 +8,7 @@ event `post.<status>` in the same transaction. Calls to the provider happen only
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from motcua.core import audit, outbox
 from motcua.core.errors import Conflict, FieldError, InvalidInput
 from motcua.dossiers.models import OPEN_STATUSES, Delivery, Dossier, Status
 from motcua.dossiers.services import stream
+from motcua.integrations import delivery
 from motcua.integrations.models import PostalEvent, PostalOrder
 from motcua.integrations.post.base import PostUnavailable
 from motcua.integrations.post.registry import get_adapter, provider_name, simulator_active
@@ -49,6 +51,13 @@ TIMESTAMP_FIELD: dict[str, str] = {
 }
 NUMBER_SUFFIX: dict[str, str] = {PostalOrder.Kind.RESULT_DELIVERY: "KQ", PostalOrder.Kind.DOSSIER_PICKUP: "HS"}
 CANCELLABLE = (OrderStatus.CREATED, OrderStatus.SENT_TO_PROVIDER)
+VNPOST = "vnpost"
+POST_KIND = "post"
+
+
+def destination_name(provider: str) -> str:
+    """The reliable delivery's destination of a provider: "vnpost", else "post:<provider>"."""
+    return VNPOST if provider == VNPOST else f"{POST_KIND}:{provider}"
 
 
 def _lock_dossier(dossier_id: int) -> Dossier:
@@ -301,7 +310,7 @@ def postal_status_update(
 
 @transaction.atomic
 def postal_order_send(*, order: PostalOrder, at: dt.datetime | None = None) -> PostalOrder:
-    """Send a new order to its provider (outbox handler of `post.created`); PostUnavailable makes it retry.
+    """Send a new order to its provider (the reliable delivery of `post.created`); PostUnavailable: retried.
 
     The provider is asked with our order number, so a retry after a partial failure gets the same waybill.
     """
@@ -335,7 +344,7 @@ def postal_order_cancel(*, order: PostalOrder, actor: Any, reason: str, at: dt.d
 
 
 def postal_order_cancel_at_provider(*, order: PostalOrder) -> None:
-    """Tell the provider (outbox handler of `post.cancelled`) when the order had reached it."""
+    """Tell the provider (the reliable delivery of `post.cancelled`) when the order had reached it."""
     if order.item_code or order.sent_at is not None:
         get_adapter(order.provider).cancel(order)
 
@@ -357,21 +366,29 @@ class PollReport:
 
 
 def postal_poll(*, limit: int = 200) -> PollReport:
-    """Ask the provider where the items on their way are, and apply what changed (the periodic task)."""
+    """Ask the provider where the items on their way are, and apply what changed (the periodic task).
+
+    Through the provider's circuit breaker: while it is open nothing is asked (the next run asks again).
+    """
     report = PollReport()
     name = provider_name()
     adapter = get_adapter(name)
+    destination = delivery.destination_get(destination_name(name))
     orders = PostalOrder.objects.filter(
         provider=name, status__in=[OrderStatus.SENT_TO_PROVIDER, OrderStatus.PICKED_UP]
     ).order_by("status_at", "pk")[:limit]
     for order in orders:
-        report.checked += 1
         try:
-            events = adapter.fetch_status(order)
+            events = delivery.call(destination, functools.partial(adapter.fetch_status, order), now=timezone.now())
+        except delivery.CircuitOpen as exc:
+            logger.warning("post: polling stopped: %s", exc)
+            break
         except PostUnavailable as exc:
+            report.checked += 1
             report.errors += 1
             PostalOrder.objects.filter(pk=order.pk).update(last_error=str(exc.detail)[:2000])
             continue
+        report.checked += 1
         for event in events:
             if postal_status_update(order=order, status=event.status, at=event.at, note=event.note, source=name):
                 report.updated += 1

@@ -28,20 +28,25 @@ PROVIDER_SETTINGS = {
 
 @dataclass(frozen=True)
 class ProviderResult:
-    """What a provider answered: accepted (with its id for the message), or an error, retryable or not."""
+    """What a provider answered: accepted (with its id for the message), or an error, retryable or not.
+
+    `contacted` is False for a rejection made before calling the provider (an address that cannot be one):
+    it says nothing about the provider, so the channel's circuit breaker does not count it.
+    """
 
     ok: bool
     provider_message_id: str = ""
     error: str = ""
     retryable: bool = True
+    contacted: bool = True
 
     @classmethod
     def accepted(cls, provider_message_id: str) -> ProviderResult:
         return cls(ok=True, provider_message_id=provider_message_id)
 
     @classmethod
-    def rejected(cls, error: str, *, retryable: bool) -> ProviderResult:
-        return cls(ok=False, error=error, retryable=retryable)
+    def rejected(cls, error: str, *, retryable: bool, contacted: bool = True) -> ProviderResult:
+        return cls(ok=False, error=error, retryable=retryable, contacted=contacted)
 
 
 class ChannelAdapter(ABC):

@@ -1,12 +1,13 @@
 """E-mail through Django's e-mail API: SMTP in production (`EMAIL_HOST`, `EMAIL_PORT`, ... settings).
 
-The provider id of a message is the `Message-ID` header given to it; the message's own key goes in the
+The provider id of a message is the `Message-ID` header given to it, made from the message's key so that a
+retry after a lost answer carries the same id (mail systems drop the duplicate); the key also goes in the
 `X-Motcua-Message` header. SMTP only says the server accepted the message: e-mails stay "sent".
 """
 
 from __future__ import annotations
 
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,11 @@ def _sender_domain() -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+def stable_msgid(message: Message) -> str:
+    """The `Message-ID` of a message: the same on every attempt (the idempotency key of e-mail)."""
+    return f"<{message.key}@{_sender_domain()}>"
+
+
 @register
 class EmailAdapter(ChannelAdapter):
     channel = "email"
@@ -33,8 +39,10 @@ class EmailAdapter(ChannelAdapter):
         try:
             validate_email(message.recipient)
         except ValidationError:
-            return ProviderResult.rejected(f"invalid e-mail address {message.recipient!r}", retryable=False)
-        message_id = make_msgid(domain=_sender_domain())
+            return ProviderResult.rejected(
+                f"invalid e-mail address {message.recipient!r}", retryable=False, contacted=False
+            )
+        message_id = stable_msgid(message)
         email = EmailMessage(
             subject=message.subject,
             body=message.body,

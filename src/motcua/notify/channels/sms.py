@@ -41,7 +41,9 @@ def sms_text(message: Message) -> str:
 def _phone(message: Message) -> str | ProviderResult:
     phone = international_phone(message.recipient)
     if phone is None:
-        return ProviderResult.rejected(f"not a Vietnamese mobile number: {message.recipient!r}", retryable=False)
+        return ProviderResult.rejected(
+            f"not a Vietnamese mobile number: {message.recipient!r}", retryable=False, contacted=False
+        )
     return phone
 
 

@@ -20,7 +20,9 @@ from motcua.notify.models import Channel, Message, MessageTemplate
 def _parts(message: Message) -> tuple[str, str, dict[str, str]] | ProviderResult:
     phone = international_phone(message.recipient)
     if phone is None:
-        return ProviderResult.rejected(f"not a Vietnamese mobile number: {message.recipient!r}", retryable=False)
+        return ProviderResult.rejected(
+            f"not a Vietnamese mobile number: {message.recipient!r}", retryable=False, contacted=False
+        )
     data: dict[str, Any] = message.provider_data or {}
     template_data = data.get("template_data") or {}
     return phone, str(data.get("template_id", "")), {str(k): str(v) for k, v in template_data.items()}
@@ -62,7 +64,7 @@ class ZaloZns(ChannelAdapter):
             return parts
         phone, template_id, template_data = parts
         if not template_id:
-            return ProviderResult.rejected("the Zalo template has no ZNS template id", retryable=False)
+            return ProviderResult.rejected("the Zalo template has no ZNS template id", retryable=False, contacted=False)
         response = requests.post(
             getattr(settings, "ZALO_ZNS_API_URL", "") or zns.API_URL,
             json=zns.request_body(

@@ -24,6 +24,10 @@ class ConfigurationProblem:
         return f"{self.setting}: {self.message}"
 
 
+class GatewayUnavailable(Exception):
+    """The gateway did not answer a server-to-server call (network, timeout, HTTP error, unreadable answer)."""
+
+
 class PaymentProvider:
     """Base of the provider plugins."""
 

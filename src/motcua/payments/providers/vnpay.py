@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from motcua.payments.providers import ConfigurationProblem, PaymentProvider, register
+from motcua.payments.providers import ConfigurationProblem, GatewayUnavailable, PaymentProvider, register
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +207,11 @@ class VnpayProvider(PaymentProvider):
         return f"{payment_url()}?{signed_query(params, hash_secret())}"
 
     def query(self, *, reference: str, created_at: dt.datetime, client_ip: str = "127.0.0.1") -> QueryResult:
-        """Truy vấn kết quả giao dịch (querydr); the simulator answers from its own records."""
+        """Truy vấn kết quả giao dịch (querydr); the simulator answers from its own records.
+
+        GatewayUnavailable when the gateway does not answer. `vnp_RequestId` is fresh on every call (VNPAY
+        requires it unique); a query changes nothing at the gateway, so asking twice is harmless.
+        """
         if uses_simulator():
             from motcua.payments import simulator
 
@@ -248,7 +252,9 @@ class VnpayProvider(PaymentProvider):
                 answer = json.loads(response.read().decode("utf-8"))
         except (OSError, ValueError) as exc:
             logger.warning("VNPAY querydr for %s failed: %s", reference, exc)
-            return QueryResult("unknown", "", "", None, {"error": str(exc)}, False)
+            raise GatewayUnavailable(f"VNPAY querydr: {exc}") from exc
+        if not isinstance(answer, dict):
+            raise GatewayUnavailable("VNPAY querydr: unreadable answer")
         return interpret_query_answer(answer)
 
 

@@ -1,13 +1,21 @@
-"""`manage.py relay_outbox [--loop]`: hand pending outbox events to their handlers."""
+"""`manage.py relay_outbox [--loop]`: hand pending outbox events to their handlers.
+
+With `--loop` the relay outlives a database outage (a restart, a failover): a lost connection is logged,
+closed and opened again on the next round, like a web request does (docs/faults.md).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from motcua.core import outbox
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -20,7 +28,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            report = outbox.relay_pending(limit=options["limit"])
+            if not options["loop"]:
+                report = outbox.relay_pending(limit=options["limit"])
+            else:
+                close_old_connections()  # as between two requests: drop a connection that broke or aged
+                try:
+                    report = outbox.relay_pending(limit=options["limit"])
+                except (OperationalError, InterfaceError) as exc:  # the database is away: wait for it
+                    logger.warning("outbox relay: database unavailable, retrying in %s s: %s", options["interval"], exc)
+                    close_old_connections()
+                    time.sleep(options["interval"])
+                    continue
             if report.delivered or report.failed or report.dead or not options["loop"]:
                 self.stdout.write(f"delivered {report.delivered}, failed {report.failed}, dead {report.dead}")
             if not options["loop"]:
