@@ -306,6 +306,8 @@ class Fixtures:
     forward_pool: list[tuple[str, str]]  # (dossier code, token of the officer holding its step)
     citizen_token: str
     officer_token: str
+    monitor_token: str
+    monitor_agency: str  # the agency whose figures the monitor reads (its own, with the agencies under it)
     agency: str
     dossiers: int
 
@@ -463,12 +465,16 @@ def prepare(forward_needed: int) -> Fixtures:
     officer = users.get(username="chuyenvien")
     give_dossiers(users.get(username=LIST_CITIZEN), MY_DOSSIERS)
     staff = access.staff_of(officer)
+    monitor = users.get(username="baocao")
+    monitor_staff = access.staff_of(monitor)
     return Fixtures(
         lookup_pairs=sample_lookup_pairs(5000),
         submission=submission_template(),
         forward_pool=forward_pool(forward_needed),
         citizen_token=issue_token(users.get(username="congdan1")),
         officer_token=issue_token(officer),
+        monitor_token=issue_token(monitor),
+        monitor_agency=monitor_staff.agency.code if monitor_staff else "",
         agency=staff.agency.code if staff else "",
         dossiers=Dossier.objects.count(),
     )

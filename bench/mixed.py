@@ -120,7 +120,13 @@ def people(fixtures: Fixtures, recorder: Recorder, procedures: list[str]) -> dic
         if random.random() < 0.5:
             await recorder.call(session, "dashboard", "GET", "/can-bo/thong-ke/")
         else:
-            await recorder.call(session, "stats_api", "GET", "/api/v1/stats/summary")
+            await recorder.call(
+                session,
+                "stats_api",
+                "GET",
+                f"/api/v1/stats/summary?agency={fixtures.monitor_agency}&from=2026-07-01&to=2026-09-30",
+                headers={"Authorization": f"Bearer {fixtures.monitor_token}"},
+            )
 
     return {
         "browsing": ("anonymous", browse),

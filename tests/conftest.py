@@ -16,6 +16,11 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> Iterator[None]:
     }
     # the production hasher is slow on purpose; tests create many accounts
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # rate-limit counters and lockouts live in the cache: each test starts with none (every test client
+    # signs in from 127.0.0.1, so one module's sign-ins must not count against the next one's)
+    from django.core.cache import cache
+
+    cache.clear()
     yield
 
 

@@ -173,6 +173,8 @@ LOGIN_URL = "/dang-nhap/"
 
 # Reverse proxies in front of the application (nginx: 1): the client address is read from X-Forwarded-For.
 MOTCUA_TRUSTED_PROXIES = int(os.environ.get("MOTCUA_TRUSTED_PROXIES", "0"))
+# sign-in attempts one address may make a minute on the sign-in pages, all names together (core.ratelimit)
+MOTCUA_SIGN_IN_ATTEMPTS_PER_ADDRESS = int(os.environ.get("MOTCUA_SIGN_IN_ATTEMPTS_PER_ADDRESS", "30"))
 
 # Staff sign-in (back office): lockout and the optional second factor (TOTP through django-otp).
 MOTCUA_LOGIN_MAX_FAILURES = int(os.environ.get("MOTCUA_LOGIN_MAX_FAILURES", "5"))
@@ -204,6 +206,8 @@ STORAGES = {
 # Uploaded form templates and documents: size limit and the accepted types (checked by content).
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# images larger than this (declared width × height) are refused without decoding them (a decompression bomb)
+MOTCUA_MAX_IMAGE_PIXELS = int(os.environ.get("MOTCUA_MAX_IMAGE_PIXELS", "60000000"))
 
 # Dossier code pattern (Python format: agency, date, seq); default {agency}-{yyMMdd}-{NNNN}.
 DOSSIER_CODE_PATTERN = os.environ.get("DOSSIER_CODE_PATTERN", "{agency}-{date:%y%m%d}-{seq:04d}")

@@ -140,3 +140,25 @@ def test_a_forged_forwarded_header_does_not_reset_the_lookup_limit(world: World,
     limited = client.post("/tra-cuu/", {"code": dossier.code, "id_number": "052090001234"})
     assert limited.status_code == 429
     assert "nhiều" in limited.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"), [("/can-bo/dang-nhap/", "username"), ("/dang-nhap/", "identifier")], ids=["staff", "citizen"]
+)
+def test_one_address_trying_many_accounts_is_stopped(
+    url: str, field: str, settings: Any, django_user_model: Any
+) -> None:
+    """The lockout guards one account; the limit per address stops one address trying many accounts."""
+    settings.MOTCUA_SIGN_IN_ATTEMPTS_PER_ADDRESS = 3
+    django_user_model.objects.create_user(username="nguoithat", password=PASSWORD)
+    client = Client()
+    for n in range(3):
+        response = client.post(url, {field: f"doan{n}", "password": "sai-mat-khau"})
+        assert response.status_code == 400
+    refused = client.post(url, {field: "nguoithat", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "Quá nhiều lần đăng nhập từ địa chỉ này" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    # another address is not affected
+    other = Client(REMOTE_ADDR="10.9.8.7").post(url, {field: "doan9", "password": "sai-mat-khau"})
+    assert other.status_code == 400

@@ -82,7 +82,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error: DomainError | None = None
     unverified = False
-    if request.method == "POST" and form.is_valid():
+    limited = request.method == "POST" and not ratelimit.sign_in_allowed(request)
+    if limited:
+        form.is_valid()
+        form.add_error(None, _("Quá nhiều lần đăng nhập từ địa chỉ này. Vui lòng thử lại sau một phút."))
+    elif request.method == "POST" and form.is_valid():
         try:
             user: Any = services.account_login(
                 request=request,
@@ -111,7 +115,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         "oidc_enabled": oidc.enabled(),
         "oidc_label": getattr(settings, "MOTCUA_OIDC_LABEL", "") or _("Đăng nhập bằng tài khoản định danh điện tử"),
     }
-    return render(request, "accounts/login.html", context, status=_status(request, form, error))
+    return render(request, "accounts/login.html", context, status=429 if limited else _status(request, form, error))
 
 
 @never_cache

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from motcua.backoffice import guard
 from motcua.backoffice.forms import CodeForm, LoginForm
-from motcua.core import lockout
+from motcua.core import lockout, ratelimit
 from motcua.org import access
 
 PENDING = "backoffice_pending_user"
@@ -45,6 +45,10 @@ def _locked_message(until: dt.datetime) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
+    if request.method == "POST" and not ratelimit.sign_in_allowed(request):
+        form.is_valid()
+        form.add_error(None, _("Quá nhiều lần đăng nhập từ địa chỉ này. Vui lòng thử lại sau một phút."))
+        return render(request, "backoffice/login.html", {"form": form, "next": _next(request)}, status=429)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         until = lockout.locked_until(username)

@@ -39,3 +39,15 @@ def client_address(request: Any) -> str:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+SIGN_IN_ATTEMPTS_PER_ADDRESS = 30  # a minute, all accounts together (per account: `core.lockout`)
+
+
+def sign_in_allowed(request: Any) -> bool:
+    """Count a sign-in attempt from the client's address; False once it made too many this minute.
+
+    The lockout stops guessing one account's password; this stops one address trying many accounts.
+    """
+    limit = int(getattr(settings, "MOTCUA_SIGN_IN_ATTEMPTS_PER_ADDRESS", SIGN_IN_ATTEMPTS_PER_ADDRESS))
+    return hit("sign-in", client_address(request), limit=limit, window_seconds=60)
