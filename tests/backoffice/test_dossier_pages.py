@@ -375,3 +375,45 @@ def test_a_revision_that_is_not_a_plain_number_is_ignored_not_a_server_error(wor
     assert response.status_code == 302
     alerts = signed_in(world.officer.user).post("/can-bo/canh-bao/", {"alert": ["²", "x"]})
     assert alerts.status_code == 302
+
+
+def test_the_inbox_reads_a_fixed_number_of_queries(world: World) -> None:
+    """Rows are read with what the page shows: more dossiers, not more queries (no row reads a field late)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        client = signed_in(world.specialist.user)
+        with CaptureQueriesContext(connection) as captured, time_machine.travel(at("2026-03-09 11:00"), tick=False):
+            for tab in ("to_do", "overdue", "paused", "due_today"):
+                assert client.get(f"/can-bo/?tab={tab}").status_code == 200
+        return len(captured)
+
+    for day in (2, 3):
+        dossier = received(world, f"2026-03-0{day} 09:00")
+        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-04 10:00"))
+    few = queries()
+    for day in (4, 5, 6):
+        dossier = received(world, f"2026-03-0{day} 09:00")
+        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-06 10:00"))
+    assert queries() == few
+
+
+def test_the_dossier_list_reads_a_fixed_number_of_queries(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        client = signed_in(world.officer.user)
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/can-bo/ho-so/")
+        assert page.status_code == 200
+        return len(captured)
+
+    received(world, "2026-03-02 09:00")
+    few = queries()
+    for day in (3, 4, 5):
+        received(world, f"2026-03-0{day} 09:00")
+    html = signed_in(world.officer.user).get("/can-bo/ho-so/").content.decode()
+    assert "Nguyễn Văn An" in html and "4 hồ sơ" in html
+    assert queries() == few

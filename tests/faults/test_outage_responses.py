@@ -44,6 +44,8 @@ def test_a_page_meeting_a_lost_database_answers_a_vietnamese_503(monkeypatch: py
     body = response.content.decode()
     assert "Hệ thống tạm thời gián đoạn" in body
     assert "Vui lòng thử lại sau ít phút" in body
+    # styled by a file, not inline: the Content-Security-Policy (style-src 'self') holds on error pages too
+    assert 'rel="stylesheet"' in body and "core/error" in body and "<style" not in body
     _clean(body)
 
 

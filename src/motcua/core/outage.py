@@ -21,7 +21,7 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.template import TemplateDoesNotExist, loader
+from django.template import loader
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ def _problem(status: int, title: str, detail: str) -> HttpResponse:
 def _page(template: str, status: int, fallback: str) -> HttpResponse:
     try:
         content = loader.get_template(template).render({"status": status})
-    except TemplateDoesNotExist:
+    except Exception:  # an error page must never fail itself (a missing template or static manifest entry)
+        logger.exception("error page %s could not be rendered", template)
         content = f"<!doctype html><title>{fallback}</title><h1>{fallback}</h1>"
     return HttpResponse(content, status=status, content_type="text/html; charset=utf-8")
 

@@ -14,7 +14,7 @@ from motcua.core.errors import NotFound
 from motcua.core.workingtime import WorkingCalendar
 from motcua.dossiers import clock, process
 from motcua.dossiers.models import OPEN_STATUSES, Document, Dossier, DossierStep, Status
-from motcua.dossiers.selectors import LIST_DEFERRED, dossier_for, dossiers_visible_to
+from motcua.dossiers.selectors import dossier_for, dossiers_visible_to
 from motcua.org import access
 from motcua.org.models import Role, Staff
 
@@ -155,8 +155,16 @@ def awaiting_return(user: Any, *, limit: int = 200) -> list[Dossier]:
 
 
 def agency_dossiers(user: Any, *, status: str = "", query: str = "", overdue: bool = False) -> QuerySet[Dossier]:
-    """The dossiers an officer may see, newest first, filtered by status, code or applicant, or overdue."""
-    dossiers = dossiers_visible_to(user).defer(*LIST_DEFERRED)
+    """The dossiers an officer may see, newest first, filtered by status, code or applicant, or overdue.
+
+    Rows carry only what the list shows (backoffice/dossier_list.html).
+    """
+    dossiers = (
+        dossiers_visible_to(user)
+        .select_related(None)
+        .select_related("procedure_version")
+        .only("code", "status", "applicant_name", "submitted_at", "due_at", "procedure_version__name")
+    )
     if status:
         dossiers = dossiers.filter(status=status)
     if query.strip():

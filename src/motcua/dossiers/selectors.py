@@ -47,6 +47,22 @@ LIST_DEFERRED = (
 )
 
 
+# The columns an inbox row needs (backoffice/inbox.html, the tabs and the reception clock).
+INBOX_FIELDS = (
+    "code",
+    "status",
+    "applicant_name",
+    "due_at",
+    "paused_at",
+    "reception_due_at",
+    "procedure_version__name",
+    "current_step__name",
+    "current_step__due_at",
+    "current_step__assignee",
+    "current_step__state",
+)
+
+
 def dossiers_visible_to(user: Any) -> QuerySet[Dossier]:
     """Staff: dossiers received by, decided by, or passing through an agency in their scope.
 
@@ -154,7 +170,14 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
             "pk", flat=True
         )[:cap]
     )
-    active = dossiers_visible_to(user).filter(current_step__in=held + queued).defer(*LIST_DEFERRED)
+    # only what the inbox shows and sorts by: two models a row instead of seven, a dozen columns instead of 150
+    active = (
+        dossiers_visible_to(user)
+        .filter(current_step__in=held + queued)
+        .select_related(None)
+        .select_related("procedure_version", "current_step")
+        .only(*INBOX_FIELDS)
+    )
     open_mine = list(active.filter(status__in=OPEN_STATUSES).order_by("current_step__due_at", "due_at")[:limit])
     local_today = timezone.localtime(moment).date()
     end_of_day = timezone.make_aware(dt.datetime.combine(local_today, dt.time(23, 59, 59)))
