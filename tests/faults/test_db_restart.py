@@ -43,7 +43,8 @@ PAGES = ["/", "/thu-tuc/", "/api/v1/procedures", "/api/v1/health", "/tra-cuu/"]
 LEAKS = ("Traceback", 'File "', "psycopg", "OperationalError", "InterfaceError", "SELECT", "INSERT", "postgres")
 OUTAGE_SECONDS = 2.5
 INITDB = ("-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-GUNICORN = ("--preload", "-w", "2", "--timeout", "30", "--graceful-timeout", "5")
+# no control socket: several servers (and other tests' servers) run at once and would share its one path
+GUNICORN = ("--preload", "-w", "2", "--timeout", "30", "--graceful-timeout", "5", "--no-control-socket")
 
 
 def _bindir() -> Path | None:

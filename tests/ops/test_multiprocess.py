@@ -133,7 +133,10 @@ def test_two_web_servers_and_two_relays_share_one_database(database: Database, t
     seeded = json.loads(manage(env, "shell", "-c", SEED).strip().splitlines()[-1])
     ports = [free_port(), free_port()]
     web = [
-        (f"web{n}", [GUNICORN, "motcua.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "60"])
+        (
+            f"web{n}",
+            [GUNICORN, "motcua.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "60", "--no-control-socket"],
+        )
         for n, port in enumerate(ports)
     ]
     relays = [
