@@ -153,6 +153,11 @@ STREETS = ("Trần Hưng Đạo", "Lê Lợi", "Hùng Vương", "Nguyễn Huệ"
 REFUSAL_REASONS = ("Hồ sơ không đủ điều kiện theo quy định.", "Thông tin kê khai không đúng với dữ liệu gốc.")
 GENERIC_COMPONENTS = (("TP1", "Đơn đề nghị theo mẫu", ("original", "electronic")),)
 RECEPTION_STEP = "Tiếp nhận hồ sơ"
+SUPPLEMENT_REASON = "Bổ sung giấy tờ còn thiếu."
+_Holder = tuple[
+    int | None, int | None, str
+]  # (staff id, user id, name) of who acts; NOBODY: the applicant or the system
+NOBODY: _Holder = (None, None, "")
 ASSIGNED_SHARE = 0.60  # active steps already assigned to a person (the rest wait in the role's queue)
 SIGNER = "CN=Lãnh đạo cơ quan, O=Tỉnh Gia Lai, C=VN"
 
@@ -663,9 +668,9 @@ class _Generator:
     def _hex(self, bits: int = 256) -> str:
         return f"{self.rng.getrandbits(bits):0{bits // 4}x}"
 
-    def _holder(self, step: _PlanStep) -> tuple[int | None, int | None, str]:
+    def _holder(self, step: _PlanStep) -> _Holder:
         if not step.staff:
-            return None, None, ""
+            return NOBODY
         return step.staff[self.rng.randrange(len(step.staff))]
 
     def _process(
@@ -691,15 +696,27 @@ class _Generator:
         """Steps and audit events of one dossier; returns the batch index of its current step (or None)."""
         rng = self.rng
         stream = f"dossier:{pk}"
-        events: list[tuple[dt.datetime, int | None, str, str, str, str, str, str, dict[str, Any]]] = [
-            (submitted_at, None, "", "submit", "", "submitted", "", "", {"channel": channel, "code": code})
-        ]
+        events: list[tuple[dt.datetime, int | None, str, str, str, str, str, str, dict[str, Any]]] = []
+
+        def add(
+            at: dt.datetime,
+            who: _Holder,
+            action: str,
+            source: str,
+            target: str,
+            step: str = "",
+            comment: str = "",
+            **data: Any,
+        ) -> None:
+            events.append((at, who[1], who[2], action, source, target, step, comment, data))
+
+        add(submitted_at, NOBODY, "submit", "", "submitted", channel=channel, code=code)
         from motcua.core.audit import GENESIS
 
         current: int | None = None
         if status == "rejected":
             assert finished_at is not None
-            events.append((finished_at, None, "", "reject", "submitted", "rejected", "", reason, {}))
+            add(finished_at, NOBODY, "reject", "submitted", "rejected", comment=reason)
         elif received_at is not None:
             finished = status in ("processed", "returned")
             # how far the dossier went: the index of its last step in `plan` (0 = the reception step)
@@ -726,7 +743,7 @@ class _Generator:
                 starts = [received_at, reception_end, *inner]
                 ends = [reception_end, *inner]
             base = len(batch.steps)
-            holders: list[tuple[int | None, int | None, str]] = []
+            holders: list[_Holder] = []
             for index in range(last + 1):
                 step = plan[index]
                 holder = self._holder(step)
@@ -746,7 +763,7 @@ class _Generator:
                     step_due = self.calendar.add_working_hours(started, Decimal(str(step.hours)))
                     state = "active"
                     if index > 0 and rng.random() >= ASSIGNED_SHARE:
-                        holder = (None, None, "")
+                        holder = NOBODY
                 batch.steps.append(
                     (
                         pk,
@@ -766,25 +783,18 @@ class _Generator:
                     )
                 )
             current = base + last
-            events.append(
-                (
-                    received_at,
-                    holders[0][1],
-                    holders[0][2],
-                    "receive",
-                    "submitted",
-                    "received",
-                    plan[0].name,
-                    "",
-                    {"due_at": (due_at or received_at).isoformat()},
-                )
+            add(
+                received_at,
+                holders[0],
+                "receive",
+                "submitted",
+                "received",
+                plan[0].name,
+                due_at=(due_at or received_at).isoformat(),
             )
             before = "received"
             for index in range(last):  # a forward at the end of every step before the last
-                holder = holders[index]
-                events.append(
-                    (ends[index], holder[1], holder[2], "forward", before, "processing", plan[index].name, "", {})
-                )
+                add(ends[index], holders[index], "forward", before, "processing", plan[index].name)
                 before = "processing"
             rounds = supplements - (1 if status == "awaiting_supplement" else 0)
             if rounds > 0 and last >= 1:
@@ -794,62 +804,39 @@ class _Generator:
                 moment = starts[1]
                 for _round in range(rounds):
                     moment += gap
-                    events.append(
-                        (
-                            moment,
-                            holders[1][1],
-                            holders[1][2],
-                            "request_supplement",
-                            "processing",
-                            "awaiting_supplement",
-                            plan[1].name,
-                            "Bổ sung giấy tờ còn thiếu.",
-                            {},
-                        )
+                    add(
+                        moment,
+                        holders[1],
+                        "request_supplement",
+                        "processing",
+                        "awaiting_supplement",
+                        plan[1].name,
+                        SUPPLEMENT_REASON,
                     )
                     moment += gap
-                    events.append(
-                        (moment, None, "", "supplement", "awaiting_supplement", "processing", plan[1].name, "", {})
-                    )
+                    add(moment, NOBODY, "supplement", "awaiting_supplement", "processing", plan[1].name)
             acting, actor = plan[last], holders[last]
             if finished:
                 assert finished_at is not None
-                events.append(
-                    (
-                        finished_at,
-                        actor[1],
-                        actor[2],
-                        "approve",
-                        before,
-                        "processed",
-                        acting.name,
-                        "",
-                        {"outcome": outcome},
-                    )
-                )
+                add(finished_at, actor, "approve", before, "processed", acting.name, outcome=outcome)
                 if returned_at is not None:
-                    events.append(
-                        (
-                            returned_at,
-                            holders[0][1],
-                            holders[0][2],
-                            "return_result",
-                            "processed",
-                            "returned",
-                            "",
-                            "",
-                            {},
-                        )
-                    )
+                    add(returned_at, holders[0], "return_result", "processed", "returned")
             elif status in ("withdrawn", "stopped"):
                 assert finished_at is not None
-                who = (None, None, "") if status == "withdrawn" else actor
-                action = "withdraw" if status == "withdrawn" else "stop"
-                events.append((finished_at, who[1], who[2], action, before, status, acting.name, reason, {}))
+                who = NOBODY if status == "withdrawn" else actor
+                add(
+                    finished_at,
+                    who,
+                    "withdraw" if status == "withdrawn" else "stop",
+                    before,
+                    status,
+                    acting.name,
+                    reason,
+                )
             elif status in ("awaiting_supplement", "awaiting_payment") and paused_at is not None:
                 action = "request_supplement" if status == "awaiting_supplement" else "request_payment"
                 moment = max(paused_at, starts[last])
-                events.append((moment, actor[1], actor[2], action, before, status, acting.name, "", {}))
+                add(moment, actor, action, before, status, acting.name)
         prev_hash = GENESIS
         for seq, (at, actor_id, actor_name, action, source, target, step_name, comment, data) in enumerate(
             sorted(events, key=lambda e: e[0]), start=1

@@ -102,3 +102,25 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Receiver:
 
 def later(seconds: float) -> dt.datetime:
     return at(NOW) + dt.timedelta(seconds=seconds)
+
+
+PROBLEM = "application/problem+json"
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].split(";")[0] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def user_token(http: Client, user: Any) -> str:
+    from tests.factories import PASSWORD
+
+    response = http.post(
+        "/api/v1/auth/token", {"username": user.get_username(), "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    token: str = response.json()["access_token"]
+    return token

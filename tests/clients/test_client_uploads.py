@@ -20,30 +20,19 @@ from django.test import Client
 from motcua.clients import tokens
 from motcua.dossiers import services, uploads
 from motcua.dossiers.models import Dossier, Upload
-from tests.clients.conftest import Registered, World, at, bearer, client_token, submit_counter
+from tests.clients.conftest import (
+    Registered,
+    World,
+    at,
+    bearer,
+    client_token,
+    problem,
+    submit_counter,
+    user_token,
+)
 from tests.factories import SMALL_PDF
 
-PROBLEM = "application/problem+json"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].split(";")[0] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def user_token(http: Client, user: Any) -> str:
-    from tests.factories import PASSWORD
-
-    response = http.post(
-        "/api/v1/auth/token", {"username": user.get_username(), "password": PASSWORD}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    token: str = response.json()["access_token"]
-    return token
 
 
 def upload(http: Client, token: str, name: str = "giay-to.pdf", content: bytes = SMALL_PDF, **headers: str) -> Any:

@@ -15,30 +15,10 @@ from django.test import Client
 from motcua.clients import tokens
 from motcua.core.audit import AuditEvent
 from motcua.dossiers.models import Dossier
-from tests.clients.conftest import World, bearer, client_token, submit_counter
+from tests.clients.conftest import World, bearer, client_token, problem, submit_counter, user_token
 from tests.dossiers.conftest import at
 
-PROBLEM = "application/problem+json"
 ALL_SCOPES = ["dossiers:read", "dossiers:submit", "lookup", "stats:read", "catalog:read"]
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].split(";")[0] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def user_token(http: Client, user: Any) -> str:
-    from tests.factories import PASSWORD
-
-    response = http.post(
-        "/api/v1/auth/token", {"username": user.get_username(), "password": PASSWORD}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    token: str = response.json()["access_token"]
-    return token
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from motcua.core.outbox import OutboxEvent
 from motcua.dossiers import official_forms, services
 from motcua.dossiers.models import Document, Dossier, DossierDraft, Upload
 from tests.api.test_dossiers_api import Tokens, submission
+from tests.backoffice.test_reception import reception_data
+from tests.backoffice.test_reception import url as reception_url
 from tests.dossiers.conftest import World, applicant, at, submit_online, world
 from tests.factories import SMALL_PDF, CommuneFactory
 
@@ -414,29 +416,6 @@ def test_the_online_form_keeps_file_names_safe(name: str, world: World, media: P
     draft = new_draft(client, world)
     assert draft_post(client, draft, "attach:TP1", file_TP1=pdf(name)).status_code == 302
     assert_safe(Upload.objects.get(), media)
-
-
-def reception_data(world: World, **extra: Any) -> dict[str, Any]:
-    data = {
-        "agency": world.department.code,
-        "applicant_kind": "citizen",
-        "id_number": "052090001234",
-        "full_name": "Nguyễn Văn An",
-        "phone": "0905123456",
-        "address_line": "12 Lê Lợi",
-        "delivery_method": "counter",
-        "has_TP1": "on",
-        "copy_TP1": "original",
-        "has_TP2": "on",
-        "copy_TP2": "certified_copy",
-        "decision": "receive",
-    }
-    data.update(extra)
-    return data
-
-
-def reception_url(world: World) -> str:
-    return f"/can-bo/tiep-nhan/{world.version.procedure.code}/"
 
 
 @pytest.mark.parametrize("case", BAD_FILES)
