@@ -23,8 +23,9 @@ from django.db import connection, connections
 from django.test import Client
 
 from motcua.core.audit import AuditEvent
+from motcua.core.errors import Conflict
 from motcua.core.outbox import OutboxEvent
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierFee
 from motcua.payments import receipts, services
 from motcua.payments.models import PaymentRequest, PaymentState, PaymentTransaction
 from motcua.payments.providers import vnpay
@@ -206,11 +207,11 @@ def test_vnpay_success_after_the_request_was_replaced_pays_the_fee_once(world: W
     assert send_ipn(vnpay_ipn(first)) == ALREADY
     paid_once(first)
     fees = snapshot(first)["fees"]
-    # the replacement's failure or expiry afterwards does not unpay the fee lines
-    assert send_ipn(vnpay_ipn(second, code="24", number="0")) == CONFIRMED
+    # the replacement was closed by that success; its failure afterwards is old news and unpays nothing
+    assert send_ipn(vnpay_ipn(second, code="24", number="0")) == ALREADY
     assert snapshot(first)["fees"] == fees
     second.refresh_from_db()
-    assert second.state == PaymentState.FAILED
+    assert second.state == PaymentState.CANCELLED
 
 
 def test_vnpay_success_after_expiry_is_accepted_once(world: World) -> None:
@@ -365,3 +366,42 @@ def test_both_requests_paid_takes_the_money_twice_but_pays_the_fee_lines_once(wo
     refund = OutboxEvent.objects.filter(topic="payment.succeeded").order_by("pk").last()
     assert refund is not None
     assert (refund.payload["reference"], refund.payload["already_paid_lines"]) == (first.reference, 1)
+
+
+def test_a_replaced_request_paid_late_closes_its_replacement(world: World) -> None:
+    """The applicant started a second request, then the first (replaced) one was paid after all: its success pays
+    the lines, and the replacement, left with nothing to collect, is cancelled at once so that it cannot be paid
+    a second time; no new request can be started either."""
+    first = start(world, "vnpay", "2026-03-02 09:00")
+    second = services.payment_start(
+        dossier=first.dossier, actor=world.citizen, provider="vnpay", at=at("2026-03-02 09:05")
+    )
+    assert send_ipn(vnpay_ipn(first)) == CONFIRMED  # late: first was cancelled when second was started
+    second.refresh_from_db()
+    assert (second.state, second.finished) == (PaymentState.CANCELLED, True)
+    cancelled = OutboxEvent.objects.filter(topic="payment.cancelled", payload__reference=second.reference).get()
+    assert (cancelled.payload["reason"], cancelled.payload["paid_by"]) == ("paid_by", first.reference)
+    paid_once(first)
+    with pytest.raises(Conflict):
+        services.payment_start(dossier=first.dossier, actor=world.citizen, provider="vnpay", at=at("2026-03-02 09:20"))
+    # the page that was already open at the gateway is paid anyway: acknowledged, flagged for refund, no news
+    assert send_ipn(vnpay_ipn(second, number="14000003")) == CONFIRMED
+    refund = OutboxEvent.objects.filter(topic="payment.succeeded").order_by("pk").last()
+    assert refund is not None and refund.payload["already_paid_lines"] == 1
+    assert OutboxEvent.objects.filter(topic="dossier.payment_received").count() == 1
+
+
+def test_a_success_keeps_another_request_that_still_has_lines_to_collect(world: World) -> None:
+    """Only requests left without an unpaid line are closed: one that still collects something stays open."""
+    first = start(world, "vnpay", "2026-03-02 09:00")
+    fee = first.fees.get()
+    extra = DossierFee.objects.create(
+        dossier=first.dossier, kind=fee.kind, name="Lệ phí bổ sung", amount=20000, collected_at=fee.collected_at
+    )
+    second = services.payment_start(
+        dossier=first.dossier, actor=world.citizen, provider="vnpay", at=at("2026-03-02 09:05")
+    )
+    assert set(second.fees.values_list("pk", flat=True)) == {fee.pk, extra.pk}
+    assert send_ipn(vnpay_ipn(first)) == CONFIRMED
+    second.refresh_from_db()
+    assert second.state == PaymentState.PENDING

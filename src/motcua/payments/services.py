@@ -171,7 +171,28 @@ def _move(
                 dossier=payment.dossier, transaction_ref=payment.reference, fee_ids=fee_ids, at=now
             )
     _announce(payment, target.value, actor, before, now, late=late, **data)
+    if target == PaymentState.SUCCEEDED:
+        _close_paid_out(payment, now=now)
     return payment
+
+
+def _close_paid_out(paid: PaymentRequest, *, now: dt.datetime) -> None:
+    """Cancel the dossier's other open requests that no longer have an unpaid line (a replaced request paid
+    late leaves its replacement with nothing to collect: it must not be payable a second time).
+
+    Rows another callback holds are skipped rather than waited for (two successes locking each other's
+    request would deadlock); that callback finds the lines paid and flags its payment for refund."""
+    others = (
+        PaymentRequest.objects.select_for_update(skip_locked=True)
+        .filter(dossier_id=paid.dossier_id, finished=False)
+        .exclude(pk=paid.pk)
+        .order_by("pk")
+    )
+    for other in others:
+        if other.fees.filter(paid_at__isnull=True).exists():
+            continue
+        other.dossier = paid.dossier
+        _move(other, PaymentState.CANCELLED, now=now, reason="paid_by", paid_by=paid.reference)
 
 
 def _log(
