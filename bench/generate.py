@@ -1342,7 +1342,7 @@ class _Writer:
 def _flush(batch: _Batch, writer: _Writer, ids: _Ids, using: str) -> None:
     from django.db import transaction
 
-    from motcua.dossiers.models import DailySequence
+    from motcua.dossiers.models import DailySequence, Dossier, mark_crossing_dossiers
 
     with transaction.atomic(using=using):
         # the steps' ids are known only now: the dossiers' current steps are batch indexes until here
@@ -1358,6 +1358,8 @@ def _flush(batch: _Batch, writer: _Writer, ids: _Ids, using: str) -> None:
             ),
         )
         writer.write("step", STEP_COLUMNS, ((step_base + i, *row) for i, row in enumerate(batch.steps)))
+        first, last = batch.dossiers[0][0], batch.dossiers[-1][0]
+        mark_crossing_dossiers(Dossier.objects.using(using).filter(pk__gte=first, pk__lte=last))
         writer.write("event", EVENT_COLUMNS, batch.events)
         writer.write("document", DOCUMENT_COLUMNS, batch.documents)
         fee_base = ids.take(writer.tables["fee"], len(batch.fees))

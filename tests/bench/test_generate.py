@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from bench.generate import GenerateResult, generate
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 
 from motcua.dossiers.models import (
     FINISHED_STATUSES,
@@ -20,6 +20,7 @@ from motcua.dossiers.models import (
     Dossier,
     DossierFee,
     SatisfactionRating,
+    steps_elsewhere,
 )
 from motcua.payments.models import PaymentRequest
 from motcua.results.models import ResultDocument
@@ -259,6 +260,9 @@ def test_steps_follow_the_dossier(generated: GenerateResult) -> None:
     for step in active.exclude(assignee=None).select_related("assignee")[:40]:
         assert step.assignee.agency_id == step.agency_id
         assert step.role in step.assignee.role_set
+    # dossiers with a step at a third agency carry the flag the visibility test relies on, and only they
+    crossing = set(Dossier.objects.filter(Exists(steps_elsewhere())).values_list("pk", flat=True))
+    assert set(Dossier.objects.filter(crosses_agencies=True).values_list("pk", flat=True)) == crossing
 
 
 def test_history_is_a_valid_audit_chain(generated: GenerateResult) -> None:

@@ -93,17 +93,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if tab not in dict(INBOX_TABS):
         tab = "to_do"
     order = "desc" if request.GET.get("order") == "desc" else "asc"
-    rows: list[Dossier] = list(getattr(work, tab))
+    items: list[selectors.InboxItem] = list(getattr(work, tab))
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    rows.sort(
-        key=lambda d: (d.reception_due_at or far) if tab == "awaiting_reception" else (_step_due(d) or far),
-        reverse=order == "desc",
-    )
+    items.sort(key=lambda item: item.due or far, reverse=order == "desc")
     counts = work.counts()
     tabs = [(key, str(label), counts[key]) for key, label in INBOX_TABS]
     now = timezone.now()
-    page = Paginator(rows, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    shown: list[Dossier] = list(page.object_list)
+    page = Paginator(items, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = selectors.inbox_rows(list(page.object_list))
     return render(
         request,
         "backoffice/inbox.html",
@@ -135,7 +132,10 @@ def reception(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         results = list(catalog_selectors.procedure_search(q=form.cleaned_data["q"])[:30])
     now = timezone.now()
-    waiting = selectors.inbox(request.user, now=now).awaiting_reception
+    staff = access.staff_of(request.user)
+    waiting: list[Dossier] = []
+    if staff is not None and access.can(request.user, access.Permission.RECEIVE_DOSSIER, staff.agency):
+        waiting = selectors.inbox_rows(selectors.awaiting_reception(staff.agency))
     return render(
         request,
         "backoffice/reception.html",

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import CopyKind, FeeCollection, FeeKind, Procedure, ProcedureVersion
@@ -177,6 +177,9 @@ class Dossier(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # whether a step of the internal process was at an agency that neither received nor decides the dossier:
+    # only such dossiers need the (slow) pass-through test of who may see them (selectors.dossiers_visible_to)
+    crosses_agencies = models.BooleanField(default=False, db_default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=0)
@@ -517,3 +520,18 @@ class SatisfactionRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.total}/18"
+
+
+def steps_elsewhere() -> QuerySet[DossierStep]:
+    """The outer dossier's steps at an agency other than its receiving and competent agencies."""
+    return (
+        DossierStep.objects.filter(dossier=OuterRef("pk"))
+        .exclude(agency_id=OuterRef("receiving_agency_id"))
+        .exclude(agency_id=OuterRef("competent_agency_id"))
+    )
+
+
+def mark_crossing_dossiers(dossiers: QuerySet[Dossier]) -> int:
+    """Set `crosses_agencies` on those of `dossiers` with a step elsewhere (bulk loads; the services set it
+    step by step)."""
+    return dossiers.filter(crosses_agencies=False).filter(Exists(steps_elsewhere())).update(crosses_agencies=True)

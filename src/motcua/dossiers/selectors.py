@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
 from motcua.core.audit import AuditEvent
 from motcua.core.errors import NotFound
-from motcua.dossiers.models import OPEN_STATUSES, DeadlineAlert, Dossier, DossierStep, Status
+from motcua.dossiers.models import OPEN_STATUSES, DeadlineAlert, Dossier, DossierStep, Status, steps_elsewhere
 from motcua.org import access
 
 
@@ -79,12 +79,11 @@ def dossiers_visible_to(user: Any) -> QuerySet[Dossier]:
     # index and probes the steps of the few that fail the first two tests, instead of hashing 170,000 step
     # rows per query at a million dossiers (docs/performance.md).
     scope = list(access.agencies_in_scope(user, access.Permission.VIEW_AGENCY_DATA).values_list("pk", flat=True))
-    through_steps = (
-        DossierStep.objects.filter(dossier=OuterRef("pk"), agency_id__in=scope)
-        .exclude(agency_id=OuterRef("receiving_agency_id"))
-        .exclude(agency_id=OuterRef("competent_agency_id"))
+    # Only dossiers flagged `crosses_agencies` (a step was at a third agency) are probed at all.
+    through_steps = Exists(steps_elsewhere().filter(agency_id__in=scope))
+    return _base().filter(
+        Q(receiving_agency_id__in=scope) | Q(competent_agency_id__in=scope) | (Q(crosses_agencies=True) & through_steps)
     )
-    return _base().filter(Q(receiving_agency_id__in=scope) | Q(competent_agency_id__in=scope) | Exists(through_steps))
 
 
 def dossier_for(user: Any, code: str) -> Dossier:
@@ -139,21 +138,34 @@ def history(dossier: Dossier) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(stream=f"dossier:{dossier.pk}").order_by("seq")
 
 
+@dataclass(frozen=True)
+class InboxItem:
+    """A dossier in an inbox tab: what the tabs are counted and sorted by; `inbox_rows` reads the rows shown."""
+
+    pk: int
+    code: str
+    due: dt.datetime | None  # the current step's due instant, else the dossier's; the reception clock's end
+
+
 @dataclass
 class Inbox:
-    to_do: list[Dossier]
-    due_today: list[Dossier]
-    overdue: list[Dossier]
-    paused: list[Dossier]
-    sent_back: list[Dossier]
-    awaiting_reception: list[Dossier]
+    to_do: list[InboxItem]
+    due_today: list[InboxItem]
+    overdue: list[InboxItem]
+    paused: list[InboxItem]
+    sent_back: list[InboxItem]
+    awaiting_reception: list[InboxItem]
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
 
 
 def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inbox:
-    """An officer's work: steps that are theirs (assigned, or unassigned with their role in their agency)."""
+    """An officer's work: steps that are theirs (assigned, or unassigned with their role in their agency).
+
+    Each tab is a list of `InboxItem`s read as a few columns (counting and sorting 200 rows needs no model
+    instance); the page reads its 50 rows whole with `inbox_rows`.
+    """
     moment = now or timezone.now()
     staff = access.staff_of(user)
     if staff is None:
@@ -162,49 +174,58 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     # steps of their roles in their agency) rather than one OR that scans every active step of the province.
     # Each part keeps its `limit` soonest-due steps: the `limit` soonest of both are among them (up to steps
     # due at the very same instant as the last one kept).
-    cap = limit
     active_steps = DossierStep.objects.filter(state=DossierStep.State.ACTIVE).order_by("due_at")
-    held = list(active_steps.filter(assignee=staff).values_list("pk", flat=True)[:cap])
+    held = list(active_steps.filter(assignee=staff).values_list("pk", flat=True)[:limit])
     queued = list(
         active_steps.filter(assignee__isnull=True, agency=staff.agency, role__in=list(staff.role_set)).values_list(
             "pk", flat=True
-        )[:cap]
+        )[:limit]
     )
-    # only what the inbox shows and sorts by: two models a row instead of seven, a dozen columns instead of 150
-    active = (
+    open_mine = list(
         dossiers_visible_to(user)
-        .filter(current_step__in=held + queued)
-        .select_related(None)
-        .select_related("procedure_version", "current_step")
-        .only(*INBOX_FIELDS)
+        .filter(current_step__in=held + queued, status__in=OPEN_STATUSES)
+        .order_by("current_step__due_at", "due_at")
+        .values_list("pk", "code", "paused_at", "due_at", "current_step__due_at", "current_step__assignee_id")[:limit]
     )
-    open_mine = list(active.filter(status__in=OPEN_STATUSES).order_by("current_step__due_at", "due_at")[:limit])
     local_today = timezone.localtime(moment).date()
     end_of_day = timezone.make_aware(dt.datetime.combine(local_today, dt.time(23, 59, 59)))
-    paused = [d for d in open_mine if d.paused_at is not None]
-    running = [d for d in open_mine if d.paused_at is None]
-
-    def due(d: Dossier) -> dt.datetime | None:
-        return d.current_step.due_at if d.current_step and d.current_step.due_at else d.due_at
-
-    overdue = [d for d in running if (due(d) or moment) < moment]
-    due_today = [d for d in running if due(d) is not None and moment <= due(d) <= end_of_day]  # type: ignore[operator]
+    paused = [InboxItem(pk, code, step_due or due) for pk, code, paused_at, due, step_due, _a in open_mine if paused_at]
+    running = [row for row in open_mine if row[2] is None]
+    items = {pk: InboxItem(pk, code, step_due or due) for pk, code, _p, due, step_due, _a in running}
+    to_do = [items[row[0]] for row in running]
+    overdue = [item for item in to_do if (item.due or moment) < moment]
+    due_today = [item for item in to_do if item.due is not None and moment <= item.due <= end_of_day]
     sent_back_ids = set(
-        DossierStep.objects.filter(dossier__in=[d.pk for d in running], state=DossierStep.State.SENT_BACK).values_list(
+        DossierStep.objects.filter(dossier__in=list(items), state=DossierStep.State.SENT_BACK).values_list(
             "dossier_id", flat=True
         )
     )
-    sent_back = [
-        d for d in running if d.pk in sent_back_ids and d.current_step and d.current_step.assignee_id == staff.pk
-    ]
-    awaiting: list[Dossier] = []
+    sent_back = [items[pk] for pk, *_rest, assignee in running if pk in sent_back_ids and assignee == staff.pk]
+    awaiting: list[InboxItem] = []
     if access.can(user, access.Permission.RECEIVE_DOSSIER, staff.agency):
-        awaiting = list(
-            _base()
-            .filter(receiving_agency=staff.agency, status=Status.SUBMITTED)
-            .order_by("reception_due_at", "submitted_at")[:limit]
-        )
-    return Inbox(running, due_today, overdue, paused, sent_back, awaiting)
+        awaiting = awaiting_reception(staff.agency, limit=limit)
+    return Inbox(to_do, due_today, overdue, paused, sent_back, awaiting)
+
+
+def awaiting_reception(agency: Any, *, limit: int = 200) -> list[InboxItem]:
+    """The online dossiers `agency` must receive or return, the soonest reception deadline first."""
+    rows = (
+        Dossier.objects.filter(receiving_agency=agency, status=Status.SUBMITTED)
+        .order_by("reception_due_at", "submitted_at")
+        .values_list("pk", "code", "reception_due_at")[:limit]
+    )
+    return [InboxItem(pk, code, due) for pk, code, due in rows]
+
+
+def inbox_rows(items: list[InboxItem]) -> list[Dossier]:
+    """The dossiers of `items`, in their order, with the columns an inbox row shows (`INBOX_FIELDS`)."""
+    found = (
+        Dossier.objects.filter(pk__in=[item.pk for item in items])
+        .select_related("procedure_version", "current_step")
+        .only(*INBOX_FIELDS)
+        .in_bulk()
+    )
+    return [found[item.pk] for item in items if item.pk in found]
 
 
 def mask_name(name: str) -> str:

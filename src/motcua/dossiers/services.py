@@ -498,6 +498,12 @@ def _start_step(dossier: Dossier, plan: process.StepPlan, now: dt.datetime, assi
         due_at=clock.add_hours(now, plan.allotted_hours) if plan.allotted_hours else None,
     )
     dossier.current_step = step
+    if not dossier.crosses_agencies and plan.agency.pk not in (
+        dossier.receiving_agency_id,
+        dossier.competent_agency_id,
+    ):
+        dossier.crosses_agencies = True
+        Dossier.objects.filter(pk=dossier.pk).update(crosses_agencies=True)
     return step
 
 
