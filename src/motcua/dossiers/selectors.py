@@ -181,12 +181,15 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
             "pk", flat=True
         )[:limit]
     )
-    open_mine = list(
+    # (the status is tested here, not in SQL: the planner would AND the 400 ids with the status index's
+    # 57,000 open dossiers at a million, 9 of the 12.8 ms of this query)
+    rows = (
         dossiers_visible_to(user)
-        .filter(current_step__in=held + queued, status__in=OPEN_STATUSES)
+        .filter(current_step__in=held + queued)
         .order_by("current_step__due_at", "due_at")
-        .values_list("pk", "code", "paused_at", "due_at", "current_step__due_at", "current_step__assignee_id")[:limit]
+        .values_list("pk", "code", "paused_at", "due_at", "current_step__due_at", "current_step__assignee_id", "status")
     )
+    open_mine = [row[:6] for row in rows if row[6] in OPEN_STATUSES][:limit]
     local_today = timezone.localtime(moment).date()
     end_of_day = timezone.make_aware(dt.datetime.combine(local_today, dt.time(23, 59, 59)))
     paused = [InboxItem(pk, code, step_due or due) for pk, code, paused_at, due, step_due, _a in open_mine if paused_at]
@@ -196,9 +199,9 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     overdue = [item for item in to_do if (item.due or moment) < moment]
     due_today = [item for item in to_do if item.due is not None and moment <= item.due <= end_of_day]
     sent_back_ids = set(
-        DossierStep.objects.filter(dossier__in=list(items), state=DossierStep.State.SENT_BACK).values_list(
-            "dossier_id", flat=True
-        )
+        DossierStep.objects.filter(dossier__in=list(items), state=DossierStep.State.SENT_BACK)
+        .order_by()
+        .values_list("dossier_id", flat=True)
     )
     sent_back = [items[pk] for pk, *_rest, assignee in running if pk in sent_back_ids and assignee == staff.pk]
     awaiting: list[InboxItem] = []
