@@ -178,13 +178,6 @@ class Period:
         )
 
 
-def _scope(request: HttpRequest) -> QuerySet[Agency]:
-    scope = access.agencies_in_scope(request.user, access.Permission.VIEW_REPORTS)
-    if not scope.exists():
-        raise PermissionDenied
-    return scope
-
-
 def _highest(scope: QuerySet[Agency]) -> Agency:
     """The top of the scope: of the agencies whose parent is outside it, the one with most agencies under it
     (the provincial People's Committee for a monitor, the own agency for a leader), then the highest level."""
@@ -201,12 +194,15 @@ def _highest(scope: QuerySet[Agency]) -> Agency:
     return min(roots, key=lambda a: (-size[a.pk], order.get(a.level, 9), a.name))
 
 
-def _form(request: HttpRequest) -> tuple[PeriodForm, Agency | None, bool]:
-    """The period form bound to the query (or to the defaults), the agency and whether the whole province
-    was chosen; 403 for an agency outside the scope."""
-    scope = _scope(request)
-    agencies = [(a.code, a.name) for a in scope.order_by("level", "name")]
-    everything = scope.count() == Agency.objects.count()
+def _form(request: HttpRequest) -> tuple[PeriodForm, Agency | None, bool, frozenset[int]]:
+    """The period form bound to the query (or to the defaults), the agency, whether the whole province
+    was chosen and the agencies in scope; 403 for an agency outside the scope."""
+    scope = access.agencies_in_scope(request.user, access.Permission.VIEW_REPORTS)
+    in_scope = list(scope.order_by("level", "name"))
+    if not in_scope:
+        raise PermissionDenied
+    agencies = [(a.code, a.name) for a in in_scope]
+    everything = len(in_scope) == Agency.objects.count()
     if everything:
         agencies.insert(0, (PROVINCE, str(_("Toàn tỉnh (mọi cơ quan)"))))
     code = request.GET.get("agency", "").strip()
@@ -224,12 +220,12 @@ def _form(request: HttpRequest) -> tuple[PeriodForm, Agency | None, bool]:
         data = {key: request.GET.get(key, "") for key in keys}
         data["agency"] = data["agency"] or default
     form = PeriodForm(data, agencies=agencies)
-    agency = scope.filter(code=data["agency"]).first()
-    return form, agency, data["agency"] == PROVINCE
+    agency = next((a for a in in_scope if a.code == data["agency"]), None)
+    return form, agency, data["agency"] == PROVINCE, frozenset(a.pk for a in in_scope)
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, Period | None]:
-    form, agency, province = _form(request)
+    form, agency, province, scope = _form(request)
     if not form.is_valid() or (agency is None and not province) or "start" not in form.cleaned_data:
         return form, None
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -238,7 +234,6 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, Period | None]:
     code = form.cleaned_data.get("field") or ""
     field_id = Field.objects.filter(code=code).values_list("pk", flat=True).first() if code else None
     if agency is None:
-        scope = frozenset(_scope(request).values_list("pk", flat=True))
         return form, Period(None, start, end, query.Selection(scope, field_id), code)
     return form, Period(agency, start, end, query.Selection.of(agency, field_id=field_id), code)
 
@@ -307,8 +302,7 @@ def _units(agency: Agency | None, selection: query.Selection) -> list[Agency]:
     return units or list(Agency.objects.filter(parent=agency).order_by("name"))
 
 
-def _ranking(period: Period, units: list[Agency]) -> dict[str, Any]:
-    ranked = index766.ranking(units, period.start, period.end)
+def _ranking(ranked: list[tuple[Agency, index766.Index]]) -> dict[str, Any]:
     rows = [
         {"rank": i, "agency": unit, "total": _number(index.total), "maximum": _number(index.maximum)}
         for i, (unit, index) in enumerate(ranked, start=1)
@@ -346,18 +340,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     if period is None:
         return render(request, "backoffice/reports/dashboard.html", {"form": form}, status=400)
-    f = query.figures(period.selection, period.start, period.end)
-    index = index766.compute(period.selection, period.start, period.end)
     units = _units(period.agency, period.selection)
-    ranked = [period.agency, *units] if period.agency is not None else units
-    gaps = targets.gaps(ranked, period.end.year, period.start, period.end)
+    # the units are ranked; the gaps to targets are those of the units and of the chosen agency
+    judged = [period.agency, *units] if period.agency is not None else units
+    overview = index766.overview(period.selection, judged, period.start, period.end)
+    f, index = overview.figures, overview.index
+    scored = list(zip(judged, overview.units, strict=True))
+    ranked = index766.rank(scored[1:] if period.agency is not None else scored)
+    gaps = targets.gaps_of(index766.rank(scored), period.end.year)
     context = {
         "form": form,
         "period": period,
         "headline": _headline(period, f),
         "trend": _trend(period),
         "index": {"total": _number(index.total), "maximum": _number(index.maximum), "groups": _index_rows(index)},
-        "ranking": _ranking(period, units),
+        "ranking": _ranking(ranked),
         "gaps": [
             {
                 "agency": gap.agency,

@@ -11,16 +11,22 @@ Dossier indicators count the dossiers received in the period (index-766.md), fro
 counters; the on-time indicator judges unfinished dossiers at the end of the period (in progress within
 time counts as on time, overdue as late); catalogue indicators count the procedures in force under the
 agencies' competence.
+
+The indexes of many units (ranking, gaps to targets) are computed together (`computed`, `indexes`): the
+counters are read grouped by agency and added up for each unit, so the number of queries does not grow with
+the number of units; each unit's index is the one `compute` gives for `Selection.of(unit)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import OnlineMode, ProcedureVersion, Subject
@@ -183,7 +189,8 @@ class Catalogue:
     citizen_ids: frozenset[int]
 
 
-def _complete(version: ProcedureVersion) -> bool:
+def _complete(version: ProcedureVersion, agency_count: int) -> bool:
+    """Every part of the procedure is published: content, components and at least one agency in the selection."""
     return bool(
         version.name
         and version.steps
@@ -191,17 +198,82 @@ def _complete(version: ProcedureVersion) -> bool:
         and version.processing_time_value
         and version.subjects
         and version.component_count  # type: ignore[attr-defined]
-        and version.agency_count  # type: ignore[attr-defined]
+        and agency_count
+    )
+
+
+def _versions(selection: query.Selection) -> QuerySet[ProcedureVersion]:
+    """The versions in force of the field and procedure of `selection` (any agency), with what the catalogue
+    indicators need."""
+    from motcua.catalog.models import FeeLine
+    from motcua.payments.models import CollectingAccount
+
+    versions = published_versions()
+    if selection.field_id is not None:
+        versions = versions.filter(field_id=selection.field_id)
+    if selection.procedure_id is not None:
+        versions = versions.filter(procedure_id=selection.procedure_id)
+    return versions.annotate(
+        component_count=Count("components", distinct=True),
+        has_fees=Exists(FeeLine.objects.filter(version=OuterRef("pk"), amount__gt=0)),
+        can_collect=Exists(CollectingAccount.objects.filter(agency__procedure_versions=OuterRef("pk"))),
+    )
+
+
+def _published_on_time() -> Callable[[ProcedureVersion], bool]:
+    """Whether a version was published at least 5 working days before it takes effect; the working calendar
+    is read once (when first needed) and each version judged once."""
+    from motcua.dossiers import clock
+
+    calendar: list[Any] = []
+    judged: dict[int, bool] = {}
+
+    def on_time(version: ProcedureVersion) -> bool:
+        if version.pk not in judged:
+            if version.effective_from is None or version.published_at is None:
+                judged[version.pk] = False
+            else:
+                if not calendar:
+                    calendar.append(clock.calendar())
+                judged[version.pk] = calendar[0].add_working_hours(version.published_at, 40) <= version.effective_from
+        return judged[version.pk]
+
+    return on_time
+
+
+def _summarise(
+    rows: Sequence[Any],
+    agency_count: Mapping[int, int],
+    on_time: Callable[[ProcedureVersion], bool],
+    start: dt.date,
+    end: dt.date,
+) -> Catalogue:
+    """The catalogue of some versions (annotated as by `_versions`); `agency_count`: by version, how many of its
+    agencies are in the selection."""
+    online = {v.procedure_id for v in rows if v.online_mode in (OnlineMode.FULL, OnlineMode.PARTIAL)}
+    fees = {v.procedure_id for v in rows if v.has_fees}
+    citizens = {v.procedure_id for v in rows if Subject.CITIZEN in (v.subjects or [])}
+    zone_start = dt.datetime.combine(start, dt.time.min, tzinfo=query.reports_facts.ZONE)
+    zone_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=query.reports_facts.ZONE)
+    published = [v for v in rows if v.published_at is not None and zone_start <= v.published_at < zone_end]
+    return Catalogue(
+        total=len(rows),
+        online=len(online),
+        online_full=len({v.procedure_id for v in rows if v.online_mode == OnlineMode.FULL}),
+        online_partial=len({v.procedure_id for v in rows if v.online_mode == OnlineMode.PARTIAL}),
+        complete=sum(1 for v in rows if _complete(v, agency_count[v.pk])),
+        with_fees=len(fees),
+        with_online_payment=sum(1 for v in rows if v.has_fees and v.can_collect),
+        for_citizens=len(citizens),
+        published=len(published),
+        published_on_time=sum(1 for v in published if on_time(v)),
+        online_ids=frozenset(online),
+        fee_ids=frozenset(fees),
+        citizen_ids=frozenset(citizens),
     )
 
 
 def catalogue(selection: query.Selection, start: dt.date, end: dt.date) -> Catalogue:
-    from django.db.models import Count, Exists, OuterRef
-
-    from motcua.catalog.models import FeeLine
-    from motcua.dossiers import clock
-    from motcua.payments.models import CollectingAccount
-
     versions = published_versions()
     if selection.agency_ids is not None:
         versions = versions.filter(agencies__in=sorted(selection.agency_ids))
@@ -209,6 +281,10 @@ def catalogue(selection: query.Selection, start: dt.date, end: dt.date) -> Catal
         versions = versions.filter(field_id=selection.field_id)
     if selection.procedure_id is not None:
         versions = versions.filter(procedure_id=selection.procedure_id)
+    from motcua.catalog.models import FeeLine
+    from motcua.payments.models import CollectingAccount
+
+    # agency_count: counted after the filter, so the agencies of the version in the selection
     versions = versions.distinct().annotate(
         component_count=Count("components", distinct=True),
         agency_count=Count("agencies", distinct=True),
@@ -216,41 +292,33 @@ def catalogue(selection: query.Selection, start: dt.date, end: dt.date) -> Catal
         can_collect=Exists(CollectingAccount.objects.filter(agency__procedure_versions=OuterRef("pk"))),
     )
     rows = list(versions)
-    online = {v.procedure_id for v in rows if v.online_mode in (OnlineMode.FULL, OnlineMode.PARTIAL)}
-    fees = {v.procedure_id for v in rows if v.has_fees}
-    citizens = {v.procedure_id for v in rows if Subject.CITIZEN in (v.subjects or [])}
-    zone_start = dt.datetime.combine(start, dt.time.min, tzinfo=query.reports_facts.ZONE)
-    zone_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=query.reports_facts.ZONE)
-    published = [v for v in rows if v.published_at is not None and zone_start <= v.published_at < zone_end]
-    on_time = 0
-    for version in published:
-        # published at least 5 working days before it takes effect
-        if (
-            version.effective_from is not None
-            and version.published_at is not None
-            and (clock.add_hours(version.published_at, 40) <= version.effective_from)
-        ):
-            on_time += 1
-    return Catalogue(
-        total=len(rows),
-        online=len(online),
-        online_full=len({v.procedure_id for v in rows if v.online_mode == OnlineMode.FULL}),
-        online_partial=len({v.procedure_id for v in rows if v.online_mode == OnlineMode.PARTIAL}),
-        complete=sum(1 for v in rows if _complete(v)),
-        with_fees=len(fees),
-        with_online_payment=sum(1 for v in rows if v.has_fees and v.can_collect),
-        for_citizens=len(citizens),
-        published=len(published),
-        published_on_time=on_time,
-        online_ids=frozenset(online),
-        fee_ids=frozenset(fees),
-        citizen_ids=frozenset(citizens),
-    )
+    return _summarise(rows, {v.pk: v.agency_count for v in rows}, _published_on_time(), start, end)
 
 
-def _procedures_with(selection: query.Selection, start: dt.date, end: dt.date, counter: str) -> set[int]:
-    sums = query._sums(selection, start, end, ("procedure_id",), (counter,))
-    return {key[0] for key, values in sums.items() if values[counter] > 0}
+def catalogues(selections: Sequence[query.Selection], start: dt.date, end: dt.date) -> list[Catalogue]:
+    """`catalogue` of each selection (in order; they differ by their agencies only), from two queries: the
+    versions in force with their figures, and which agencies each one belongs to."""
+    if not selections:
+        return []
+    common = query._common(selections)
+    through = ProcedureVersion.agencies.through
+    of_agencies = through.objects.filter(agency_id__in=sorted(common.agency_ids or ()))
+    rows = list(_versions(common).filter(pk__in=of_agencies.values("procedureversion_id")))
+    by_pk = {v.pk: v for v in rows}
+    links = of_agencies.filter(procedureversion_id__in=sorted(by_pk)).values_list("procedureversion_id", "agency_id")
+    versions_of: dict[int, list[int]] = defaultdict(list)
+    for version_id, agency_id in links:
+        versions_of[agency_id].append(version_id)
+    published_on_time = _published_on_time()
+    out = []
+    for selection in selections:
+        # the agencies of each version in the selection
+        count: Counter[int] = Counter()
+        for agency_id in selection.agency_ids or ():
+            count.update(versions_of.get(agency_id, ()))
+        own = [by_pk[pk] for pk in sorted(count)]
+        out.append(_summarise(own, count, published_on_time, start, end))
+    return out
 
 
 def compute(selection: query.Selection, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> Index:
@@ -259,11 +327,75 @@ def compute(selection: query.Selection, start: dt.date, end: dt.date, *, today: 
 
 
 def from_parts(selection: query.Selection, start: dt.date, end: dt.date, f: Figures) -> Index:
-    table = rules()
     cat = catalogue(selection, start, end)
-    used_online = query.online_services_used(selection, start, end) & cat.online_ids
-    paid_procedures = _procedures_with(selection, start, end, "paid_online") & cat.fee_ids
-    population_procedures = _procedures_with(selection, start, end, "population_data") & cat.citizen_ids
+    used = query.procedures_used(selection, start, end)
+    return _assemble(start, end, f, cat, used["online"], used["paid_online"], used["population_data"])
+
+
+def computed(
+    selections: Sequence[query.Selection], start: dt.date, end: dt.date, *, today: dt.date | None = None
+) -> list[tuple[Figures, Index]]:
+    """The figures and the index of each selection, in order, as `query.figures` and `compute` give them; the
+    selections differ by their agencies only and are read together (a fixed number of queries)."""
+    figures = query.figures_of(selections, start, end, today=today)
+    cats = catalogues(selections, start, end)
+    procedures = query.procedures_of(selections, start, end)
+    return [
+        (f, _assemble(start, end, f, cat, used["online"], used["paid_online"], used["population_data"]))
+        for f, cat, used in zip(figures, cats, procedures, strict=True)
+    ]
+
+
+def unit_selections(units: Sequence[Any]) -> list[query.Selection]:
+    """`Selection.of(unit)` of each unit, from one read of the agency tree."""
+    trees = query.subtrees(unit.pk for unit in units)
+    return [query.Selection(trees[unit.pk]) for unit in units]
+
+
+def indexes(units: Sequence[Any], start: dt.date, end: dt.date, *, today: dt.date | None = None) -> list[Index]:
+    """The index of each unit (an agency with those under it), in the order given, as `compute` gives it for
+    `Selection.of(unit)`; the figures of all the units are read together (a fixed number of queries)."""
+    return [index for _figures, index in computed(unit_selections(units), start, end, today=today)]
+
+
+@dataclass
+class Overview:
+    """The figures and index of a selection, and the index of each of some units, for one period."""
+
+    figures: Figures
+    index: Index
+    units: list[Index]
+
+
+def overview(
+    selection: query.Selection, units: Sequence[Any], start: dt.date, end: dt.date, *, today: dt.date | None = None
+) -> Overview:
+    """`query.figures` and `compute` of `selection` and `indexes` of `units`: read together when the selection
+    is of some agencies without a field or procedure (as the units'), else the selection on its own."""
+    selections = unit_selections(units)
+    if selection.agency_ids is not None and selection.field_id is None and selection.procedure_id is None:
+        (f, index), *rest = computed([selection, *selections], start, end, today=today)
+        return Overview(f, index, [unit_index for _figures, unit_index in rest])
+    f = query.figures(selection, start, end, today=today)
+    index = from_parts(selection, start, end, f)
+    return Overview(f, index, [unit_index for _figures, unit_index in computed(selections, start, end, today=today)])
+
+
+def _assemble(
+    start: dt.date,
+    end: dt.date,
+    f: Figures,
+    cat: Catalogue,
+    online_procedures: set[int],
+    paid_online_procedures: set[int],
+    population_data_procedures: set[int],
+) -> Index:
+    """The index from the figures, the catalogue and the procedures with online, paid online and population
+    data dossiers of one selection and period."""
+    table = rules()
+    used_online = online_procedures & cat.online_ids
+    paid_procedures = paid_online_procedures & cat.fee_ids
+    population_procedures = population_data_procedures & cat.citizen_ids
     received = f.received_in_period
     p = f.period
     judged = f.resolved + f.in_progress
@@ -359,7 +491,12 @@ def ranking(
     units: Iterable[Any], start: dt.date, end: dt.date, *, today: dt.date | None = None
 ) -> list[tuple[Any, Index]]:
     """The index of each unit (an agency with those under it), best first."""
-    scored = [(unit, compute(query.Selection.of(unit), start, end, today=today)) for unit in units]
+    units = list(units)
+    return rank(zip(units, indexes(units, start, end, today=today), strict=True))
+
+
+def rank(scored: Iterable[tuple[Any, Index]]) -> list[tuple[Any, Index]]:
+    """Units with their index, best first (then by name)."""
     return sorted(scored, key=lambda pair: (-pair[1].total, pair[0].name))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from motcua.dossiers.models import Channel
 from motcua.org import access
 from motcua.org.models import Agency
 from motcua.reports import facts as reports_facts
-from motcua.reports.figures import Counters, Figures
+from motcua.reports.figures import Counters, Figures, combine
 from motcua.reports.models import COUNTERS, DayFigures, DossierFacts, MonthFigures, YearFigures
 
 EPOCH = dt.date(2000, 1, 1)
@@ -52,6 +52,45 @@ class Selection:
         if self.procedure_id is not None:
             condition &= Q(procedure_id=self.procedure_id)
         return condition
+
+
+def subtrees(root_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Each agency of `root_ids` with every agency under it (as `Selection.of`), from one read of the tree."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id in Agency.objects.order_by().values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    out: dict[int, frozenset[int]] = {}
+    for root in root_ids:
+        if root in out:
+            continue
+        found = {root}
+        frontier = [root]
+        while frontier:
+            below = [child for pk in frontier for child in children.get(pk, ()) if child not in found]
+            found.update(below)
+            frontier = below
+        out[root] = frozenset(found)
+    return out
+
+
+def _common(selections: Sequence[Selection]) -> Selection:
+    """The union of the agencies of selections that differ by their agencies only (none may be "all")."""
+    if any(s.agency_ids is None for s in selections):
+        raise ValueError("every selection must name its agencies")
+    if len({(s.field_id, s.procedure_id) for s in selections}) > 1:
+        raise ValueError("the selections must share their field and procedure")
+    first = selections[0] if selections else Selection(frozenset())
+    union = frozenset().union(*(s.agency_ids or () for s in selections))
+    return Selection(union, first.field_id, first.procedure_id)
+
+
+def _members(selections: Sequence[Selection]) -> dict[int, list[int]]:
+    """agency id → the positions of the selections that include it."""
+    out: dict[int, list[int]] = defaultdict(list)
+    for position, selection in enumerate(selections):
+        for agency_id in selection.agency_ids or ():
+            out[agency_id].append(position)
+    return out
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -86,6 +125,16 @@ def _sums(
         return out
     condition = selection.q()
     for model, low, high in segments(start, end):
+        if not group:
+            # one row of totals (values() without fields would group by every column)
+            totals = model.objects.filter(condition, period__gte=low, period__lte=high).aggregate(  # type: ignore[attr-defined]
+                **{f"s_{name}": Sum(name) for name in counters}
+            )
+            if any(value is not None for value in totals.values()):  # some rows matched
+                into = out[()]
+                for name in counters:
+                    into[name] += totals[f"s_{name}"] or 0
+            continue
         rows = (
             model.objects.filter(condition, period__gte=low, period__lte=high)  # type: ignore[attr-defined]
             .order_by()
@@ -97,6 +146,18 @@ def _sums(
             for name in counters:
                 into[name] += row[f"s_{name}"] or 0
     return out
+
+
+def _add_flow(figures: Figures, channel: str, values: dict[str, int]) -> None:
+    """Add the counters of one channel's rows over the period to `figures`."""
+    figures.period.add(values)
+    received = values["received"]
+    if channel == Channel.ONLINE:
+        figures.received_online += received
+    elif channel == Channel.POSTAL:
+        figures.received_postal += received
+    else:
+        figures.received_counter += received
 
 
 def _today() -> dt.date:
@@ -129,16 +190,7 @@ def figures_by(
     channel_at = with_channel.index("channel")
     for key, values in flows.items():
         own = tuple(v for g, v in zip(with_channel, key, strict=True) if g in group)
-        figures = get(own)
-        figures.period.add(values)
-        channel = key[channel_at]
-        received = values["received"]
-        if channel == Channel.ONLINE:
-            figures.received_online += received
-        elif channel == Channel.POSTAL:
-            figures.received_postal += received
-        else:
-            figures.received_counter += received
+        _add_flow(get(own), key[channel_at], values)
     for key, values in before.items():
         get(key).carried_over = values["received"] - values["closed"]
     for figures in result.values():
@@ -149,26 +201,97 @@ def figures_by(
         for figures in result.values():
             figures.in_progress_overdue += figures.period.due - figures.period.overdue_closed
     else:
-        upto = _sums(selection, EPOCH, boundary - dt.timedelta(days=1), group, ("due", "overdue_closed"))
-        for key, values in upto.items():
-            get(key).in_progress_overdue = values["due"] - values["overdue_closed"]
-        # closed late after the boundary but by the end of the period: no longer in progress at the end
-        late_closed = (
-            DossierFacts.objects.filter(
-                selection.q(), finished_day__gte=boundary, finished_day__lte=end, overdue=True, due_day__lt=boundary
-            )
-            .exclude(ending__in=("", "rejected"))
-            .order_by()
-            .values(*group)
-            .annotate(n=Count("pk"))
-        )
-        for row in late_closed:
-            get(tuple(row[g] for g in group)).in_progress_overdue -= row["n"]
+        for key, overdue in _overdue_before(selection, boundary, end, group).items():
+            get(key).in_progress_overdue = overdue
     return result
+
+
+def _overdue_before(
+    selection: Selection, boundary: dt.date, end: dt.date, group: Sequence[str]
+) -> dict[tuple[Any, ...], int]:
+    """In progress and overdue at the end of a period still running (`boundary` before its end): due before
+    the boundary and not closed by it, less those closed (late) between the boundary and the end."""
+    upto = _sums(selection, EPOCH, boundary - dt.timedelta(days=1), group, ("due", "overdue_closed"))
+    out = {key: values["due"] - values["overdue_closed"] for key, values in upto.items()}
+    # closed late after the boundary but by the end of the period: no longer in progress at the end
+    late_closed = DossierFacts.objects.filter(
+        selection.q(), finished_day__gte=boundary, finished_day__lte=end, overdue=True, due_day__lt=boundary
+    ).exclude(ending__in=("", "rejected"))
+    if group:
+        rows = list(late_closed.order_by().values(*group).annotate(n=Count("pk")))
+    else:
+        n = late_closed.count()
+        rows = [{"n": n}] if n else []
+    for row in rows:
+        key = tuple(row[g] for g in group)
+        out[key] = out.get(key, 0) - row["n"]
+    return out
 
 
 def figures(selection: Selection, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> Figures:
     return figures_by(selection, start, end, (), today=today).get((), Figures(start=start, end=end))
+
+
+def figures_of(
+    selections: Sequence[Selection], start: dt.date, end: dt.date, *, today: dt.date | None = None
+) -> list[Figures]:
+    """`figures` of each selection (in order), read together: the selections differ by their agencies only,
+    the figures are read once per agency of their union and added up for each selection (they may overlap)."""
+    if not selections:
+        return []
+    per_agency = figures_by(_common(selections), start, end, ("agency_id",), today=today)
+    parts: list[list[Figures]] = [[] for _ in selections]
+    members = _members(selections)
+    for (agency_id,), part in sorted(per_agency.items()):
+        for position in members.get(agency_id, ()):
+            parts[position].append(part)
+    return [combine(start, end, own) for own in parts]
+
+
+#: the counters that tell which procedures had online, paid online and population data dossiers
+PROCEDURE_COUNTERS = ("received", "paid_online", "population_data")
+
+
+def procedures_of(selections: Sequence[Selection], start: dt.date, end: dt.date) -> list[dict[str, set[int]]]:
+    """For each selection (in order), the procedures with dossiers received online in the period
+    ("online", as `online_services_used`), with dossiers paid online ("paid_online") and with dossiers using
+    population data ("population_data"), as the index 766 counts them; read together for every selection."""
+    if not selections:
+        return []
+    rows = _sums(_common(selections), start, end, ("agency_id", "procedure_id", "channel"), PROCEDURE_COUNTERS)
+    members = _members(selections)
+    totals: list[dict[tuple[Any, ...], dict[str, int]]] = [
+        defaultdict(lambda: dict.fromkeys(PROCEDURE_COUNTERS, 0)) for _ in selections
+    ]
+    for (agency_id, procedure_id, channel), values in rows.items():
+        for position in members.get(agency_id, ()):
+            into = totals[position][(procedure_id, channel)]
+            for name in PROCEDURE_COUNTERS:
+                into[name] += values[name]
+    return [_procedure_sets(own) for own in totals]
+
+
+def _procedure_sets(rows: dict[tuple[Any, ...], dict[str, int]]) -> dict[str, set[int]]:
+    """From sums per (procedure, channel): the procedures with online dossiers received, with dossiers paid
+    online and with dossiers using population data (the sums over the channels above zero)."""
+    out: dict[str, set[int]] = {"online": set(), "paid_online": set(), "population_data": set()}
+    by_procedure: dict[int, dict[str, int]] = defaultdict(lambda: {"paid_online": 0, "population_data": 0})
+    for (procedure_id, channel), values in rows.items():
+        if channel == Channel.ONLINE and values["received"] > 0:
+            out["online"].add(procedure_id)
+        for name in ("paid_online", "population_data"):
+            by_procedure[procedure_id][name] += values[name]
+    for procedure_id, values in by_procedure.items():
+        for name in ("paid_online", "population_data"):
+            if values[name] > 0:
+                out[name].add(procedure_id)
+    return out
+
+
+def procedures_used(selection: Selection, start: dt.date, end: dt.date) -> dict[str, set[int]]:
+    """`procedures_of` for one selection (which may be every agency)."""
+    rows = _sums(selection, start, end, ("procedure_id", "channel"), PROCEDURE_COUNTERS)
+    return _procedure_sets(rows)
 
 
 def online_services_used(selection: Selection, start: dt.date, end: dt.date) -> set[int]:
@@ -184,8 +307,62 @@ def online_services_used(selection: Selection, start: dt.date, end: dt.date) -> 
 
 
 def monthly(selection: Selection, months: Sequence[dt.date], *, today: dt.date | None = None) -> list[Figures]:
-    """Figures of each month (given by its first day), for trend charts and open data."""
-    return [figures(selection, first, _month_end(first), today=today) for first in months]
+    """Figures of each month (given by its first day), for trend charts and open data.
+
+    The months are read together: their counters and those of the months before them in their years from the
+    month table, the balances of the years before from the year table (the rows `figures` would sum for each
+    month). The overdue dossiers of a month still running are judged today, with their own queries."""
+    if not months:
+        return []
+    if any(first.day != 1 for first in months):
+        return [figures(selection, first, _month_end(first), today=today) for first in months]
+    condition = selection.q()
+    latest = max(months)
+    first_year = dt.date(min(months).year, 1, 1)
+    month_rows = (
+        MonthFigures.objects.filter(condition, period__gte=first_year, period__lte=latest)
+        .order_by()
+        .values("period", "channel")
+        .annotate(**{f"s_{name}": Sum(name) for name in COUNTERS})
+    )
+    by_month: dict[dt.date, dict[str, dict[str, int]]] = defaultdict(dict)
+    for row in month_rows:
+        by_month[row["period"]][row["channel"]] = {name: row[f"s_{name}"] or 0 for name in COUNTERS}
+    years: dict[dt.date, dict[str, int]] = {}
+    if dt.date(latest.year, 1, 1) > EPOCH:
+        year_rows = (
+            YearFigures.objects.filter(condition, period__gte=EPOCH, period__lt=dt.date(latest.year, 1, 1))
+            .order_by()
+            .values("period")
+            .annotate(**{f"s_{name}": Sum(name) for name in BALANCE})
+        )
+        years = {row["period"]: {name: row[f"s_{name}"] or 0 for name in BALANCE} for row in year_rows}
+    out = []
+    for first in months:
+        end = _month_end(first)
+        result = Figures(start=first, end=end)
+        for channel, values in by_month.get(first, {}).items():
+            _add_flow(result, channel, values)
+        january = dt.date(first.year, 1, 1)
+        before = dict.fromkeys(BALANCE, 0)
+        earlier = [values for period, values in years.items() if period < january]
+        for period, channels in by_month.items():
+            if period >= EPOCH and january <= period < first:
+                earlier.extend(channels.values())
+        for values in earlier:
+            for name in BALANCE:
+                before[name] += values[name]
+        result.carried_over = before["received"] - before["closed"]
+        result.in_progress = result.carried_over + result.period.received - result.period.closed
+        boundary = overdue_boundary(end, today)
+        if boundary == end + dt.timedelta(days=1):
+            result.in_progress_overdue = (
+                before["due"] - before["overdue_closed"] + result.period.due - result.period.overdue_closed
+            )
+        else:  # the month is still running: its overdue dossiers are judged today
+            result.in_progress_overdue = _overdue_before(selection, boundary, end, ()).get((), 0)
+        out.append(result)
+    return out
 
 
 def last_months(count: int, today: dt.date | None = None) -> list[dt.date]:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+
 from motcua.reports import index766
 from motcua.reports.models import Target
 
@@ -59,12 +61,34 @@ def targets_for(agency: Any, year: int) -> dict[str, Decimal]:
     return found
 
 
+def targets_of(agencies: Iterable[Any], year: int) -> dict[int, dict[str, Decimal]]:
+    """`targets_for` of each agency (by primary key), from one query."""
+    agencies = list(agencies)
+    province: dict[str, Decimal] = {}
+    own: dict[int, dict[str, Decimal]] = {agency.pk: {} for agency in agencies}
+    rows = Target.objects.filter(Q(agency__isnull=True) | Q(agency_id__in=sorted(own)), year=year)
+    for target in rows.order_by("year", "indicator", "pk"):
+        if target.agency_id is None:
+            province[target.indicator] = target.value
+        else:
+            own[target.agency_id][target.indicator] = target.value
+    # the province's first, in their order, then the agency's own (replacing or added after them)
+    return {pk: {**province, **values} for pk, values in own.items()}
+
+
 def gaps(units: Iterable[Any], year: int, start: dt.date, end: dt.date, *, today: dt.date | None = None) -> list[Gap]:
     """Every (agency, target) of the year with the actual rate of [start, end], largest shortfall first."""
+    return gaps_of(index766.ranking(units, start, end, today=today), year)
+
+
+def gaps_of(ranked: Iterable[tuple[Any, index766.Index]], year: int) -> list[Gap]:
+    """`gaps` from the units' indexes already computed (in the order of `index766.ranking`)."""
+    ranked = list(ranked)
     out: list[Gap] = []
     labels = dict(Target.Indicator.choices)
-    for unit, index in index766.ranking(units, start, end, today=today):
-        wanted = targets_for(unit, year)
+    targets = targets_of((unit for unit, _index in ranked), year)
+    for unit, index in ranked:
+        wanted = targets[unit.pk]
         if not wanted:
             continue
         by_code = {i.code: i for i in index.indicators}
