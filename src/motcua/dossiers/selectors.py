@@ -240,7 +240,14 @@ def public_lookup(*, code: str, id_number: str) -> Dossier:
     """The dossier whose code and applicant (or owner) ID number both match; NotFound otherwise."""
     if not code or not id_number:
         raise NotFound("No dossier matches this code and ID number.")
-    dossier = _base().filter(code=code).filter(Q(applicant_id_number=id_number) | Q(owner_id_number=id_number)).first()
+    dossier = (
+        _base()
+        .defer(*LIST_DEFERRED)
+        .filter(code=code)
+        .filter(Q(applicant_id_number=id_number) | Q(owner_id_number=id_number))
+        .order_by()
+        .first()
+    )
     if dossier is None:
         raise NotFound("No dossier matches this code and ID number.")
     return dossier
