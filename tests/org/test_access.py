@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from motcua.org import access
-from motcua.org.access import GRANTS, Permission, agencies_in_scope, can, require
+from motcua.org.access import GRANTS, Permission, agencies_in_scope, agency_ids_in_scope, can, require
 from motcua.org.models import AdministrativeUnit, Agency, Role, Staff
 from tests.factories import AgencyFactory, CommuneFactory, ProvinceFactory, UserFactory, make_staff
 
@@ -137,6 +137,8 @@ def test_role_permission_matrix(world, role, permission):
     user = get_user_model().objects.get(pk=staff.user_id)
     outside = {world.finance, world.commune_committee, world.other_province_agency, world.other_commune_agency}
 
+    ids = agency_ids_in_scope(user, permission)  # the shortcut without a query gives the same agencies
+    assert codes(Agency.objects.filter(pk__in=ids)) == codes(agencies_in_scope(user, permission))
     if permission in EXPECTED_PERMISSIONS[role]:
         expected = world.scope_of(role)
         assert codes(agencies_in_scope(user, permission)) == expected

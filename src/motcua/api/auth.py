@@ -43,7 +43,8 @@ def user_for_token(token: str) -> Any | None:
     user_id = data.get("u")
     if not isinstance(user_id, int):
         return None
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    # the staff record comes in the same query: every endpoint asks who the caller works for
+    user = get_user_model().objects.select_related("staff").filter(pk=user_id, is_active=True).first()
     if user is None or data.get("f") != _fingerprint(user):
         return None
     return user

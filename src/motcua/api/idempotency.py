@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Status
 
 from motcua.api.models import IdempotencyRecord
 from motcua.core.errors import Conflict, FieldError, InvalidInput
+from motcua.dossiers import services as dossier_services
 
 WINDOW = dt.timedelta(hours=24)
 PURGE_EVERY_SECONDS = 600
@@ -24,6 +25,12 @@ def _purge_expired(since: dt.datetime) -> None:
     """Delete expired records, at most once every ten minutes (a delete on every write cost 3 round trips)."""
     if cache.add("motcua:idempotency:purged", True, timeout=PURGE_EVERY_SECONDS):
         IdempotencyRecord.objects.filter(created_at__lt=since).delete()
+
+
+def _answer(record: IdempotencyRecord, body_hash: str) -> Status[Any]:
+    if record.body_hash != body_hash:
+        raise Conflict("This Idempotency-Key was used with a different request body.")
+    return Status(record.status, record.response)
 
 
 def run(
@@ -37,6 +44,8 @@ def run(
 
     The request is identified by the SHA-256 of its body, or by `fingerprint` when the raw body is not the
     right identity (a multipart upload: its boundary changes with every retry, its file does not).
+    `produce` and the record commit in one transaction (`all_or_nothing`: the services in it add no
+    savepoints of their own).
     """
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
@@ -55,11 +64,9 @@ def run(
         existing.delete()  # expired: the key is free again (the periodic purge may not have run yet)
         existing = None
     if existing is not None:
-        if existing.body_hash != body_hash:
-            raise Conflict("This Idempotency-Key was used with a different request body.")
-        return Status(existing.status, existing.response)
+        return _answer(existing, body_hash)
     try:
-        with transaction.atomic():
+        with dossier_services.all_or_nothing():
             status, body = produce()
             IdempotencyRecord.objects.create(
                 key=key, user=user, endpoint=endpoint, body_hash=body_hash, status=status, response=body

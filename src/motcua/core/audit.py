@@ -96,9 +96,18 @@ def record(
     comment: str = "",
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    new_stream: bool = False,
 ) -> AuditEvent:
-    """Append an event to `stream`; call inside the transaction that holds the subject's row lock."""
-    previous = AuditEvent.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    """Append an event to `stream`; call inside the transaction that holds the subject's row lock.
+
+    `new_stream`: the caller created the subject in this transaction, so the stream has no event yet and
+    this one starts it (no read of the previous event). Were that untrue, the unique (stream, seq) refuses it.
+    """
+    previous = (
+        None
+        if new_stream
+        else AuditEvent.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    )
     seq, prev_hash = (previous[0] + 1, previous[1]) if previous else (1, GENESIS)
     user = actor if getattr(actor, "is_authenticated", False) else None
     name = ""

@@ -7,21 +7,24 @@ agency, changes the dossier, and writes an audit event and an outbox event in th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog import services as catalog_services
-from motcua.catalog.models import CopyKind, OnlineMode, Procedure, StepAction
+from motcua.catalog.models import CopyKind, OnlineMode, StepAction
 from motcua.core import audit, outbox
 from motcua.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from motcua.dossiers import clock, process
@@ -44,10 +47,14 @@ from motcua.dossiers.uploads import attachable as attachable_uploads
 from motcua.dossiers.uploads import upload_create
 from motcua.org import access
 from motcua.org.models import AdministrativeUnit, Agency, ReceptionPoint, Role, Staff
+from motcua.reports.signals import COUNTED_STATUS
 
 ID_NUMBER_RE = re.compile(r"^\d{12}$")
 TAX_CODE_RE = re.compile(r"^\d{10}(-\d{3})?$")
 ONLINE_RECEPTION_HOURS = Decimal(8)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -90,6 +97,41 @@ class SubmissionData:
     receiving_agency: str = ""
 
 
+_ENCLOSED: ContextVar[bool] = ContextVar("motcua_dossier_services_enclosed", default=False)
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """One transaction around service calls, rolled back whole when any of them raises.
+
+    Inside it the services add no savepoint of their own (a SAVEPOINT and a RELEASE: two round trips each):
+    a savepoint only matters to a caller that catches a service's error and goes on in the same transaction,
+    which a caller of this must not do. The API's idempotent writes run in it (the service and the
+    idempotency record commit together, or neither does).
+    """
+    with transaction.atomic():
+        token = _ENCLOSED.set(True)
+        try:
+            yield
+        finally:
+            _ENCLOSED.reset(token)
+
+
+def _atomic(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """`transaction.atomic` for a service: its own transaction or savepoint, none inside `all_or_nothing()`."""
+
+    @functools.wraps(function)
+    def in_transaction(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with transaction.atomic(savepoint=not _ENCLOSED.get()):
+            return function(*args, **kwargs)
+
+    return in_transaction
+
+
+#: the attribute of a dossier returned by `dossier_submit` holding its fee lines as created (a list)
+SUBMITTED_FEES = "submitted_fees"
+
+
 def stream(dossier: Dossier) -> str:
     return f"dossier:{dossier.pk}"
 
@@ -106,18 +148,16 @@ def receiving_centre_for(agency: Agency) -> Agency:
     """The one-stop unit that receives dossiers for `agency`: the service centre of its level."""
     if agency.is_service_centre:
         return agency
-    own = agency.children.filter(kind=Agency.Kind.SERVICE_CENTRE, is_active=True).order_by("code").first()
+    # its own centre (a child) first, else one of its siblings: both kinds of candidate in one query
+    near = models.Q(parent_id=agency.pk)
+    if agency.parent_id is not None:
+        near |= models.Q(parent_id=agency.parent_id)
+    centres = list(Agency.objects.filter(near, kind=Agency.Kind.SERVICE_CENTRE, is_active=True).order_by("code"))
+    own = next((centre for centre in centres if centre.parent_id == agency.pk), None)
     if own is not None:
         return own
-    if agency.parent_id is not None:
-        sibling = (
-            Agency.objects.filter(parent_id=agency.parent_id, kind=Agency.Kind.SERVICE_CENTRE, is_active=True)
-            .order_by("code")
-            .first()
-        )
-        if sibling is not None:
-            return sibling
-    return agency
+    sibling = next((centre for centre in centres if centre.parent_id == agency.parent_id), None)
+    return sibling if sibling is not None else agency
 
 
 def _validate_applicant(applicant: ApplicantData, errors: list[FieldError]) -> AdministrativeUnit | None:
@@ -143,7 +183,7 @@ def _validate_applicant(applicant: ApplicantData, errors: list[FieldError]) -> A
     return ward
 
 
-@transaction.atomic
+@_atomic
 def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None = None, client: Any = None) -> Dossier:
     """Nộp hồ sơ: a citizen online, an officer at the counter, or an API client; status `submitted`.
 
@@ -153,8 +193,7 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
     now = at or timezone.now()
     staff = _staff(actor)
     errors: list[FieldError] = []
-    procedure = Procedure.objects.filter(code=data.procedure).first()
-    version = catalog_services.version_in_force(procedure=procedure, at=now) if procedure else None
+    version = catalog_services.version_in_force_by_code(code=data.procedure, at=now)
     if version is None or version.status != "published":
         raise InvalidInput(
             detail=_("Thủ tục không tồn tại hoặc không còn áp dụng."),
@@ -258,13 +297,20 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
     if data.channel == Channel.ONLINE:
         dossier.reception_due_at = clock.add_hours(now, ONLINE_RECEPTION_HOURS)
     dossier.save()
-    for fee in version.fees.all():
-        amount = fee.online_amount if data.channel == Channel.ONLINE and fee.online_amount is not None else fee.amount
-        DossierFee.objects.create(
-            dossier=dossier, name=fee.name, kind=fee.kind, amount=amount, collected_at=fee.collected_at
+    # Fees and documents in one INSERT each. (Saved one by one, each would also ask the statistics to re-read
+    # the dossier's flags, which count for nothing before reception: nothing to do for a dossier just submitted.)
+    online = data.channel == Channel.ONLINE
+    fees = DossierFee.objects.bulk_create(
+        DossierFee(
+            dossier=dossier,
+            name=fee.name,
+            kind=fee.kind,
+            amount=fee.online_amount if online and fee.online_amount is not None else fee.amount,
+            collected_at=fee.collected_at,
         )
-    for doc, upload in uploads:
-        _attach(dossier, doc, upload, components[doc.component].name, actor, round_number=0)
+        for fee in version.fees.all()
+    )
+    _attach_all(dossier, [(doc, upload, components[doc.component].name) for doc, upload in uploads], actor, 0)
     audit.record(
         stream=stream(dossier),
         actor=actor,
@@ -272,8 +318,12 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
         to_status=Status.SUBMITTED,
         at=now,
         data={"channel": data.channel, "code": dossier.code},
+        new_stream=True,  # the dossier was created just now: its trail starts here
     )
     outbox.emit("dossier.submitted", subject=dossier.code, payload={"code": dossier.code})
+    # the fee lines as created, for a caller that shows them at once (the API) without reading them back;
+    # `dossier.fees` itself stays a live query (a later payment must be seen)
+    setattr(dossier, SUBMITTED_FEES, fees)
     return dossier
 
 
@@ -306,11 +356,12 @@ def _chosen_centre(
     return centre
 
 
-def _attach(
+def _document(
     dossier: Dossier, doc: DocumentData, upload: Upload | None, name: str, actor: Any, round_number: int
 ) -> Document:
+    """The document row for one component (not saved)."""
     if upload is None:  # paper only
-        return Document.objects.create(
+        return Document(
             dossier=dossier,
             component_code=doc.component,
             component_name=name,
@@ -323,9 +374,7 @@ def _attach(
             supplement_round=round_number,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-    upload.used_by = dossier
-    upload.save(update_fields=["used_by"])
-    return Document.objects.create(
+    return Document(
         dossier=dossier,
         component_code=doc.component,
         component_name=name,
@@ -338,6 +387,36 @@ def _attach(
         reused=doc.reused,
         supplement_round=round_number,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _attach(
+    dossier: Dossier, doc: DocumentData, upload: Upload | None, name: str, actor: Any, round_number: int
+) -> Document:
+    if upload is not None:
+        upload.used_by = dossier
+        upload.save(update_fields=["used_by"])
+    document = _document(dossier, doc, upload, name, actor, round_number)
+    document.save(force_insert=True)
+    return document
+
+
+def _attach_all(
+    dossier: Dossier, items: Sequence[tuple[DocumentData, Upload | None, str]], actor: Any, round_number: int
+) -> list[Document]:
+    """Attach the documents of a new dossier: one UPDATE for the uploads, one INSERT for the documents.
+
+    Only for a dossier not received yet (the statistics read its files at reception; see `dossier_submit`).
+    """
+    if not items:
+        return []
+    files = [upload for _doc, upload, _name in items if upload is not None]
+    if files:
+        Upload.objects.filter(pk__in=[upload.pk for upload in files]).update(used_by=dossier)
+        for upload in files:
+            upload.used_by = dossier
+    return Document.objects.bulk_create(
+        _document(dossier, doc, upload, name, actor, round_number) for doc, upload, name in items
     )
 
 
@@ -400,7 +479,7 @@ def _store_scan(actor: Any, file: Any, field: str, stored: list[Upload]) -> int:
     return upload.pk
 
 
-@transaction.atomic
+@_atomic
 def _counter_reception(
     *,
     actor: Any,
@@ -444,15 +523,33 @@ def _counter_reception(
 # ---- actions ------------------------------------------------------------------------------------------
 
 
+_UNKNOWN = object()
+
+
 def _lock(dossier: Dossier, expected_revision: int | None) -> Dossier:
+    # Only the dossier row is locked (`of`): the agencies and the version it joins never change and are read,
+    # not locked, so actions on two dossiers of one agency do not wait for each other on the agency's row.
     locked = (
-        Dossier.objects.select_for_update()
-        .select_related("procedure_version", "receiving_agency", "competent_agency")
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "procedure_version", "receiving_agency", "competent_agency")
         .filter(pk=dossier.pk)
         .first()
     )
     if locked is None:
         raise NotFound(_("Không tìm thấy hồ sơ."))
+    if locked.current_step_id is not None:
+        # Read after the lock is held (a statement of its own sees what the previous holder committed): the
+        # current step with its assignee (every action looks at them, the API shows them) and the number of
+        # the dossier's last step, for the next one (`_start_step`; steps are only added under this lock).
+        last = DossierStep.objects.filter(dossier=OuterRef("dossier_id")).order_by("-sequence").values("sequence")
+        step = (
+            DossierStep.objects.select_related("assignee__user")
+            .annotate(last_in_dossier=Subquery(last[:1]))
+            .get(pk=locked.current_step_id)
+        )
+        locked.current_step = step
+        setattr(locked, "last_step_sequence", step.last_in_dossier)  # noqa: B010
+    setattr(locked, COUNTED_STATUS, locked.status)  # what the statistics hold for it (they follow every save)
     if expected_revision is not None and locked.revision != expected_revision:
         raise Conflict(_("Hồ sơ vừa được người khác cập nhật; hãy tải lại."))
     return locked
@@ -480,7 +577,10 @@ def _finish_step(step: DossierStep | None, now: dt.datetime, state: str = Dossie
 
 
 def _start_step(dossier: Dossier, plan: process.StepPlan, now: dt.datetime, assignee: Staff | None) -> DossierStep:
-    last = dossier.steps.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    known = getattr(dossier, "last_step_sequence", _UNKNOWN)  # read with the row lock (`_lock`)
+    if known is _UNKNOWN:
+        known = dossier.steps.order_by("-sequence").values_list("sequence", flat=True).first()
+    last = known if isinstance(known, int) else 0  # None: no step yet
     if assignee is None:
         people = process.candidates(agency=plan.agency, role=plan.role, unit=plan.unit)
         assignee = people[0] if len(people) == 1 else None
@@ -498,6 +598,7 @@ def _start_step(dossier: Dossier, plan: process.StepPlan, now: dt.datetime, assi
         due_at=clock.add_hours(now, plan.allotted_hours) if plan.allotted_hours else None,
     )
     dossier.current_step = step
+    setattr(dossier, "last_step_sequence", step.sequence)  # noqa: B010 - an annotation of `_lock`
     if not dossier.crosses_agencies and plan.agency.pk not in (
         dossier.receiving_agency_id,
         dossier.competent_agency_id,
@@ -552,7 +653,7 @@ def _period_due(dossier: Dossier, start: dt.datetime) -> dt.datetime:
     return clock.period_due(dossier.procedure_version, start)
 
 
-@transaction.atomic
+@_atomic
 def dossier_receive(
     *, dossier: Dossier, actor: Any, expected_revision: int | None = None, at: dt.datetime | None = None
 ) -> Dossier:
@@ -573,7 +674,7 @@ def dossier_receive(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_reject(
     *, dossier: Dossier, actor: Any, reason: str, expected_revision: int | None = None, at: dt.datetime | None = None
 ) -> Dossier:
@@ -655,7 +756,7 @@ def _check_step_allows(dossier: Dossier, action: str) -> None:
         raise Conflict(_("Bước xử lý hiện tại không cho phép thao tác này."))
 
 
-@transaction.atomic
+@_atomic
 def dossier_request_supplement(
     *,
     dossier: Dossier,
@@ -704,7 +805,7 @@ def dossier_request_supplement(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_supplement(
     *,
     dossier: Dossier,
@@ -792,7 +893,7 @@ def dossier_supplement_online(
         )
 
 
-@transaction.atomic
+@_atomic
 def dossier_forward(
     *,
     dossier: Dossier,
@@ -845,7 +946,7 @@ def dossier_forward(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_send_back(
     *, dossier: Dossier, actor: Any, comment: str, expected_revision: int | None = None, at: dt.datetime | None = None
 ) -> Dossier:
@@ -871,7 +972,7 @@ def dossier_send_back(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_assign(
     *,
     dossier: Dossier,
@@ -902,7 +1003,7 @@ def dossier_assign(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_request_payment(
     *,
     dossier: Dossier,
@@ -936,7 +1037,7 @@ def dossier_request_payment(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_confirm_payment(
     *, dossier: Dossier, actor: Any, expected_revision: int | None = None, at: dt.datetime | None = None
 ) -> Dossier:
@@ -979,7 +1080,7 @@ def _classify(dossier: Dossier, finished: dt.datetime) -> str:
     return Timeliness.ON_TIME
 
 
-@transaction.atomic
+@_atomic
 def dossier_approve(
     *,
     dossier: Dossier,
@@ -1026,7 +1127,7 @@ def dossier_approve(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_extend(
     *,
     dossier: Dossier,
@@ -1088,7 +1189,7 @@ def _close(dossier: Dossier, status: Status, reason: str, now: dt.datetime) -> N
     _save(dossier, "status", "finished_at", "paused_at", "outcome_reason", "current_step")
 
 
-@transaction.atomic
+@_atomic
 def dossier_stop(
     *, dossier: Dossier, actor: Any, reason: str, expected_revision: int | None = None, at: dt.datetime | None = None
 ) -> Dossier:
@@ -1105,7 +1206,7 @@ def dossier_stop(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_withdraw(
     *, dossier: Dossier, actor: Any, reason: str, expected_revision: int | None = None, at: dt.datetime | None = None
 ) -> Dossier:
@@ -1123,7 +1224,7 @@ def dossier_withdraw(
     return dossier
 
 
-@transaction.atomic
+@_atomic
 def dossier_return_result(
     *,
     dossier: Dossier,
@@ -1248,7 +1349,7 @@ def actions_for(user: Any, dossier: Dossier, *, now: dt.datetime | None = None) 
     return result
 
 
-@transaction.atomic
+@_atomic
 def dossier_payment_received(
     *, dossier: Dossier, transaction_ref: str, fee_ids: Sequence[int] | None = None, at: dt.datetime | None = None
 ) -> Dossier:

@@ -113,8 +113,32 @@ def agencies_in_scope(user: Any, permission: Permission) -> QuerySet[Agency]:
     return Agency.objects.filter(pk=staff.agency_id)
 
 
+def agency_ids_in_scope(user: Any, permission: Permission) -> list[int]:
+    """The ids of `agencies_in_scope`; without a query for the roles that reach only their own agency."""
+    staff = staff_of(user)
+    if staff is not None and not getattr(user, "is_superuser", False):
+        roles = staff.role_set & GRANTS[permission]
+        if not roles:
+            return []
+        if not roles & (PROVINCE_WIDE_ROLES | SUBTREE_ROLES):
+            return [staff.agency_id]
+    return list(agencies_in_scope(user, permission).values_list("pk", flat=True))
+
+
 def can(user: Any, permission: Permission, agency: Agency | None = None) -> bool:
     """Whether `user` holds `permission`, on `agency` when one is given (anywhere otherwise)."""
+    if agency is not None and not getattr(user, "is_superuser", False):
+        # the common answers need no query: no role granting it, or the staff member's own agency
+        staff = staff_of(user)
+        if staff is None:
+            return False
+        roles = staff.role_set & GRANTS[permission]
+        if not roles:
+            return False
+        if agency.pk == staff.agency_id:
+            return True
+        if not roles & (PROVINCE_WIDE_ROLES | SUBTREE_ROLES):
+            return False  # own-agency roles only, and this is another agency
     scope = agencies_in_scope(user, permission)
     if agency is None:
         return scope.exists()

@@ -381,6 +381,18 @@ RELEVANT_FIELDS = frozenset(
     }
 )
 
+#: the statuses `facts_from_row` tells apart; every other status (submitted, received, processing, awaiting
+#: supplement or payment) gives the same facts, all else equal
+ENDING_STATUSES = frozenset({*RESOLVED_STATUSES, Status.REJECTED.value, Status.WITHDRAWN.value, Status.STOPPED.value})
+
+
+def status_change_is_neutral(before: str | None, after: str) -> bool:
+    """Whether a save that changed only the status (of the fields the facts read) leaves the facts as they are."""
+    if before is None:
+        return False
+    return (before if before in ENDING_STATUSES else "") == (after if after in ENDING_STATUSES else "")
+
+
 _FIELD_OF_VERSION: dict[int, int] = {}
 
 
@@ -399,23 +411,23 @@ RECEIVED_AT = ROW_FIELDS.index("received_at")
 
 def row_of(dossier: Dossier) -> tuple[Any, ...]:
     """The `ROW_FIELDS` of a dossier in memory (as saved)."""
-    return tuple(
-        _field_of_version(dossier.procedure_version_id)
-        if name == "procedure_version__field_id"
-        else getattr(dossier, name)
-        for name in ROW_FIELDS
-    )
+    if Dossier.procedure_version.is_cached(dossier):  # the version in memory has its field: no lookup
+        field_id = dossier.procedure_version.field_id
+    else:
+        field_id = _field_of_version(dossier.procedure_version_id)
+    return tuple(field_id if name == "procedure_version__field_id" else getattr(dossier, name) for name in ROW_FIELDS)
 
 
-def refresh(dossier_id: int, *, reread_flags: bool, dossier: Dossier | None = None) -> None:
+def refresh(dossier_id: int, *, reread_flags: bool, dossier: Dossier | None = None, created: bool = False) -> None:
     """Bring the counters and the stored facts of one dossier up to date (inside the caller's transaction).
 
     `dossier`: the instance just saved, read instead of the database when the flags need no reading.
+    `created`: the dossier row was inserted just now, so no facts are stored for it yet (ids are never reused).
     """
     from motcua.dossiers import clock
 
     with transaction.atomic(savepoint=False):  # part of the caller's transaction (its own when there is none)
-        row, old = stored(dossier_id)
+        row, old = (None, None) if created and dossier is not None else stored(dossier_id)
         if reread_flags and old is not None and old.received_day is None and old.ending != "rejected":
             return  # not received yet: its flags count for nothing until then (they are read at reception)
         values: tuple[Any, ...] | None = row_of(dossier) if dossier is not None else None

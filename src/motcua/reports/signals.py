@@ -8,12 +8,28 @@ from django.db.models.signals import post_delete, post_save
 
 from motcua.reports import facts
 
+#: the status the statistics last accounted for, kept on a dossier instance (set when a service locks the row,
+#: see `motcua.dossiers.services._lock`, and after every refresh here)
+COUNTED_STATUS = "_counted_status"
+
 
 def _dossier_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     fields = kwargs.get("update_fields")
-    if raw or (fields is not None and not facts.RELEVANT_FIELDS.intersection(fields)):
+    if raw:
         return
-    facts.refresh(instance.pk, reread_flags=False, dossier=instance)
+    if fields is not None:
+        relevant = facts.RELEVANT_FIELDS.intersection(fields)
+        if not relevant:
+            return
+        # e.g. received → processing: the facts read only the status among the fields saved, and both statuses
+        # give the same facts (the stored ones are current, so reading them back would find nothing to do)
+        if relevant == {"status"} and facts.status_change_is_neutral(
+            getattr(instance, COUNTED_STATUS, None), instance.status
+        ):
+            setattr(instance, COUNTED_STATUS, instance.status)
+            return
+    facts.refresh(instance.pk, reread_flags=False, dossier=instance, created=bool(kwargs.get("created")))
+    setattr(instance, COUNTED_STATUS, instance.status)
 
 
 def _dossier_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
