@@ -43,6 +43,7 @@ from motcua.dossiers.models import (
     Timeliness,
     Upload,
 )
+from motcua.dossiers.selectors import LIST_DEFERRED
 from motcua.dossiers.uploads import attachable as attachable_uploads
 from motcua.dossiers.uploads import upload_create
 from motcua.org import access
@@ -532,6 +533,7 @@ def _lock(dossier: Dossier, expected_revision: int | None) -> Dossier:
     locked = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure", "procedure_version", "receiving_agency", "competent_agency")
+        .defer(*LIST_DEFERRED)  # the e-form answers and the procedure's long texts: read if an action needs them
         .filter(pk=dossier.pk)
         .first()
     )
