@@ -416,7 +416,8 @@ def forward_pool(limit: int) -> list[tuple[str, str]]:
         DossierStep.objects.filter(state=DossierStep.State.ACTIVE, dossier__status="processing")
         .exclude(role="one_stop_officer")
         .select_related("assignee__user", "agency", "unit", "dossier")
-        .order_by("-started_at")[: limit * 2]
+        .order_by("-started_at")
+        .iterator(chunk_size=2000)
     )
     tokens: dict[int, str] = {}
     holders: dict[tuple[int, str, int | None], Any] = {}
