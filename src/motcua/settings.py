@@ -155,6 +155,17 @@ try:  # a replica further behind than this is skipped (reads go to the primary) 
 except ValueError as _error:
     raise ImproperlyConfigured("DATABASE_REPLICA_MAX_LAG must be a number of seconds, e.g. 30") from _error
 
+# PostgreSQL's JIT compiler is off for motcua's sessions (DATABASE_JIT=on keeps the server's setting): it
+# compiles any query whose cost *estimate* is high, and the capped list counts walk a big index with a LIMIT
+# (a high estimate, a few ms of real work) — 20 ms of compiling for 9 ms of work at a million dossiers
+# (docs/performance.md). Set here as a connection option; behind a transaction pooler that drops startup
+# options, set `jit = off` on the database instead (docs/operations.md).
+if os.environ.get("DATABASE_JIT", "off").lower() not in {"on", "1", "true"}:
+    for _alias in DATABASES.values():
+        if _alias["ENGINE"].endswith("postgresql"):
+            _options = _alias.setdefault("OPTIONS", {})
+            _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
