@@ -442,6 +442,16 @@ def forward_pool(limit: int) -> list[tuple[str, str]]:
     return pool
 
 
+def inbox_size() -> dict[str, int]:
+    """The tabs of the measured inbox: the forward scenario empties the officers' queues run after run, and an
+    inbox with little in it is cheap to show, so each run says what it measured."""
+    from django.contrib.auth import get_user_model
+
+    from motcua.dossiers import selectors
+
+    return selectors.inbox(get_user_model().objects.get(username="chuyenvien")).counts()
+
+
 LIST_CITIZEN = "congdan2"  # whose "my dossiers" page is measured (congdan1 submits, and piles up dossiers)
 MY_DOSSIERS = 20  # a citizen's dossiers over the years: a generous figure
 
@@ -613,6 +623,7 @@ def run() -> list[Result]:
         f"{workers} gunicorn workers × {threads} threads; {seconds:.0f} s per run",
         flush=True,
     )
+    print(f"inbox measured (tab: rows, at most 200): {inbox_size()}", flush=True)
     external = os.environ.get("BENCH_HTTP_URL", "").rstrip("/")
     if external:
         results = asyncio.run(run_all(external, fixtures, users_list, seconds, chosen))

@@ -9,7 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import aiohttp
 import pytest
-from bench.http import RunOut, Session, closed_loop, percentile, summarise
+from bench.http import RunOut, Session, closed_loop, inbox_size, percentile, summarise
+
+from motcua.dossiers import services
+from tests.dossiers.conftest import World, at, submit_counter, world
+
+__all__ = ["world"]  # the fixture
 
 
 def test_percentiles_are_nearest_rank() -> None:
@@ -87,3 +92,13 @@ def test_closed_loop_counts_failures(server: str) -> None:
 def test_closed_loop_stops_when_the_work_runs_out(server: str) -> None:
     result = _measure(server, "/ok", limit=5)
     assert result.requests <= 5 and result.errors == 0  # type: ignore[attr-defined]
+
+
+def test_each_run_says_how_full_the_measured_inbox_is(world: World) -> None:
+    """The inbox figures depend on what is in it (the forward scenario empties it): the run prints its tabs."""
+    assert inbox_size()["to_do"] == 0
+    dossier = submit_counter(world, "2026-03-02 09:00")
+    services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:00"))
+    services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:10"))
+    assert world.specialist.user.username == "chuyenvien"
+    assert inbox_size()["to_do"] == 1
