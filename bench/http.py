@@ -419,6 +419,8 @@ def forward_pool(limit: int) -> list[tuple[str, str]]:
         .order_by("-started_at")
         .iterator(chunk_size=2000)
     )
+    if limit <= 0:
+        return []
     tokens: dict[int, str] = {}
     holders: dict[tuple[int, str, int | None], Any] = {}
     pool = []
