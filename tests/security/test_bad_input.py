@@ -31,6 +31,7 @@ from tests.backoffice.test_reception import reception_data
 from tests.backoffice.test_reception import url as reception_url
 from tests.dossiers.conftest import World, applicant, at, submit_online, world
 from tests.factories import SMALL_PDF, CommuneFactory
+from tests.portal.test_citizen import draft_post
 
 __all__ = ["world"]
 
@@ -368,20 +369,6 @@ def signed_in(user: Any) -> Client:
 def new_draft(client: Client, world: World) -> DossierDraft:
     assert client.post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/").status_code == 302
     return DossierDraft.objects.latest("pk")
-
-
-def draft_post(client: Client, draft: DossierDraft, action: str, **extra: Any) -> Any:
-    data = {
-        "applicant_kind": "citizen",
-        "full_name": "Nguyễn Văn An",
-        "id_number": "052090001234",
-        "phone": "0905123456",
-        "agency": "000.00.02.H21",
-        "delivery_method": "online",
-        "action": action,
-    }
-    data.update(extra)
-    return client.post(f"/ho-so-cua-toi/nhap/{draft.pk}/", data)
 
 
 @pytest.mark.parametrize("case", BAD_FILES)
