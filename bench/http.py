@@ -257,6 +257,7 @@ class Server:
             "gthread" if self.threads > 1 else "sync",
             "--keep-alive",
             "30",
+            "--preload",  # the application (views included: motcua.wsgi) loaded once, before the workers fork
             "--no-control-socket",  # several servers may run at once (tests, benchmarks): no shared socket path
             "--access-logfile",
             "-" if os.environ.get("BENCH_HTTP_ACCESS_LOG") else "/dev/null",
