@@ -11,6 +11,7 @@ from motcua.catalog.services import (
     procedure_version_publish,
     procedure_withdraw,
     version_in_force,
+    version_in_force_by_code,
 )
 from motcua.core.errors import Conflict, FieldError, InvalidInput
 from motcua.org.models import Role
@@ -443,6 +444,21 @@ def test_version_in_force_before_and_after_a_republish():
     assert version_in_force(procedure=procedure, at=at("2026-03-02 08:59")) == first
     assert version_in_force(procedure=procedure, at=at("2026-03-02 09:00")) == second
     assert version_in_force(procedure=procedure, at=at("2030-01-01 00:00")) == second
+    _by_code_agrees(procedure, ["2026-01-05 07:59", "2026-01-05 08:00", "2026-03-02 08:59", "2026-03-02 09:00"])
+
+
+def _by_code_agrees(procedure: Procedure, instants: list[str]) -> None:
+    """The lookup by code (SQL written once, core/rows.py) finds what the ORM finds, loaded the same."""
+    for instant in instants:
+        expected = version_in_force(procedure=procedure, at=at(instant))
+        found = version_in_force_by_code(code=procedure.code, at=at(instant))
+        assert found == expected, instant
+        if found is not None:
+            assert [getattr(found, f.attname) for f in ProcedureVersion._meta.concrete_fields] == [
+                getattr(expected, f.attname) for f in ProcedureVersion._meta.concrete_fields
+            ]
+            assert found.procedure.code == procedure.code  # read with it, as select_related("procedure")
+    assert version_in_force_by_code(code="khong-co", at=at(instants[-1])) is None
 
 
 def test_version_in_force_ignores_drafts_and_ends_at_withdrawal():
@@ -455,6 +471,7 @@ def test_version_in_force_ignores_drafts_and_ends_at_withdrawal():
     assert version_in_force(procedure=procedure, at=at("2026-04-30 23:59")) == first
     assert version_in_force(procedure=procedure, at=at("2026-05-01 00:00")) is None
     assert version_in_force(procedure=procedure, at=at("2027-01-01 00:00")) is None
+    _by_code_agrees(procedure, ["2026-01-05 07:59", "2026-04-30 23:59", "2026-05-01 00:00", "2027-01-01 00:00"])
 
 
 # ---- who may do it ----------------------------------------------------------------------------------

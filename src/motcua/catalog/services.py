@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Component, FeeLine, Procedure, ProcedureVersion, ProcessStep, TimeUnit
+from motcua.core import rows
 from motcua.core.errors import Conflict, FieldError, InvalidInput
 from motcua.org import access
 
@@ -190,6 +192,36 @@ def version_in_force(*, procedure: Procedure, at: dt.datetime) -> ProcedureVersi
     return _in_force(procedure.versions.all(), at)
 
 
+@functools.cache
+def _in_force_statement(using: str) -> tuple[str, rows.Shape, rows.Shape]:
+    versions, procedures = rows.Shape(ProcedureVersion, "v"), rows.Shape(Procedure, "p")
+
+    def v(name: str) -> str:
+        return f"v.{rows.column(ProcedureVersion, name, using)}"
+
+    sql = (
+        f"SELECT {versions.columns(using)}, {procedures.columns(using)} "  # noqa: S608 - names from the models
+        f"FROM {rows.table(ProcedureVersion, using)} v INNER JOIN {rows.table(Procedure, using)} p "
+        f"ON p.{rows.column(Procedure, 'id', using)} = {v('procedure')} "
+        f"WHERE p.{rows.column(Procedure, 'code', using)} = %s AND {v('status')} IN (%s, %s) "
+        f"AND {v('effective_from')} <= %s AND ({v('effective_to')} IS NULL OR {v('effective_to')} > %s) "
+        f"ORDER BY {v('number')} DESC LIMIT 1"
+    )
+    return sql, versions, procedures
+
+
 def version_in_force_by_code(*, code: str, at: dt.datetime) -> ProcedureVersion | None:
-    """`version_in_force` of the procedure with this code, with its procedure, in one query."""
-    return _in_force(ProcedureVersion.objects.select_related("procedure").filter(procedure__code=code), at)
+    """`version_in_force` of the procedure with this code, with its procedure, in one query.
+
+    Every submission asks, hence SQL written once (the ORM took 1.5 ms of CPU to compile it; core/rows.py).
+    """
+    using = router.db_for_read(ProcedureVersion)
+    sql, versions, procedures = _in_force_statement(using)
+    connection = connections[using]
+    moment = connection.ops.adapt_datetimefield_value(at)
+    row = rows.fetch_one(using, sql, [code, Status.PUBLISHED, Status.WITHDRAWN, moment, moment])
+    if row is None:
+        return None
+    version: ProcedureVersion = versions.build(row, 0, using)
+    rows.cache_related(version, "procedure", procedures.build(row, len(versions), using))
+    return version
