@@ -123,3 +123,70 @@ def test_a_shape_leaves_out_what_it_is_told_and_builds_none_for_a_missing_outer_
     shape = rows.Shape(Dossier, "d", leave_out=["form_data"])
     assert "form_data" not in shape.attnames and "code" in shape.attnames
     assert shape.build([None] * len(shape), 0, "default") is None
+
+
+@pytest.mark.django_db
+def test_the_candidates_of_a_step_are_the_orm_s_in_the_same_order(world: World) -> None:
+    from motcua.dossiers import process
+    from motcua.org.models import Role
+
+    # a second specialist in the department, then one made inactive: neither order nor filters may differ
+    from tests.factories import make_staff
+
+    second = make_staff(Role.SPECIALIST, agency=world.department)
+    gone = make_staff(Role.SPECIALIST, agency=world.department)
+    gone.is_active = False
+    gone.save()
+    for agency, role, unit in [
+        (world.department, Role.SPECIALIST, None),
+        (world.department, Role.SPECIALIST, world.division),
+        (world.department, Role.DIVISION_HEAD, None),
+        (world.centre, Role.ONE_STOP_OFFICER, None),
+        (world.committee, Role.DIVISION_HEAD, None),
+    ]:
+        orm = Staff.objects.filter(agency=agency, is_active=True, user__is_active=True, roles__role=role)
+        if unit is not None:
+            orm = orm.filter(unit=unit)
+        expected = list(orm.select_related("user").distinct().order_by("user__username"))
+        with CaptureQueriesContext(connection) as queries:
+            found = process.candidates(agency=agency, role=role, unit=unit)
+            users = [person.user for person in found]
+        assert len(queries) == 1
+        assert [_values(p) for p in found] == [_values(p) for p in expected], (agency, role, unit)
+        assert [_values(u) for u in users] == [_values(p.user) for p in expected]
+        assert (
+            process._has_division(agency)
+            == Staff.objects.filter(agency=agency, is_active=True, roles__role=Role.DIVISION_HEAD).exists()
+        )
+    assert second in process.candidates(agency=world.department, role=Role.SPECIALIST, unit=None)
+    assert gone not in process.candidates(agency=world.department, role=Role.SPECIALIST, unit=None)
+
+
+@pytest.mark.django_db
+def test_a_version_s_own_steps_are_the_orm_s_with_their_agency(world: World) -> None:
+    from decimal import Decimal
+
+    from motcua.catalog.models import ProcessStep
+    from motcua.dossiers import process
+    from tests.factories import make_version
+
+    draft = make_version(publish=False, agencies=[world.department])
+    ProcessStep.objects.create(
+        version=draft,
+        order=2,
+        name="Liên thông",
+        role="specialist",
+        agency=world.other_department,
+        allotted_hours=Decimal("4.5"),
+        actions=["forward"],
+    )
+    ProcessStep.objects.create(
+        version=draft, order=1, name="Thẩm định", role="specialist", allotted_hours=Decimal(8), actions=["forward"]
+    )
+    expected = list(draft.process_steps.select_related("agency").order_by("order"))
+    found = process._process_steps(draft)
+    assert [_values(s) for s in found] == [_values(s) for s in expected]
+    with CaptureQueriesContext(connection) as queries:
+        assert [s.agency for s in found] == [None, world.other_department]
+    assert len(queries) == 0
+    assert found[1].actions == ["forward"] and found[1].allotted_hours == Decimal("4.5")
