@@ -87,6 +87,22 @@ def fetch_one(using: str, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | 
     return tuple(row) if row is not None else None
 
 
+def fetch_with_related(
+    using: str, sql: str, params: Sequence[Any], shape: Shape, name: str, related: Shape
+) -> list[Any]:
+    """The instances of `shape` in the rows of `sql`, each with its `name` read from the next columns
+    (`related`) and cached, as `select_related(name)` leaves them."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    instances = []
+    for row in found:
+        instance = shape.build(row, 0, using)
+        cache_related(instance, name, related.build(row, len(shape), using))
+        instances.append(instance)
+    return instances
+
+
 def cache_related(instance: Model, name: str, related: Model | None) -> None:
     """What `select_related(name)` leaves on `instance`: the related object (or None) read without a query."""
     field = instance._meta.get_field(name)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connections, router
+from django.db import router
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
@@ -136,15 +136,10 @@ def candidates(*, agency: Agency, role: str, unit: OrganisationalUnit | None) ->
     if unit is not None:
         sql, params = sql + statements["unit"], [*params, unit.pk]
     staff_shape, user_shape = statements["shapes"][:2]
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql + statements["order"], params)
-        found = cursor.fetchall()
-    people = []
-    for row in found:
-        person = staff_shape.build(row, 0, using)
-        rows.cache_related(person, "user", user_shape.build(row, len(staff_shape), using))
-        people.append(person)
-    return people
+    found: list[Staff] = rows.fetch_with_related(
+        using, sql + statements["order"], params, staff_shape, "user", user_shape
+    )
+    return found
 
 
 def _process_steps(version: ProcedureVersion) -> list[ProcessStep]:
@@ -152,12 +147,7 @@ def _process_steps(version: ProcedureVersion) -> list[ProcessStep]:
     using = router.db_for_read(ProcessStep)
     statements = _statements(using)
     step_shape, agency_shape = statements["shapes"][2:]
-    with connections[using].cursor() as cursor:
-        cursor.execute(statements["steps"], [version.pk])
-        found = cursor.fetchall()
-    steps = []
-    for row in found:
-        step = step_shape.build(row, 0, using)
-        rows.cache_related(step, "agency", agency_shape.build(row, len(step_shape), using))
-        steps.append(step)
-    return steps
+    found: list[ProcessStep] = rows.fetch_with_related(
+        using, statements["steps"], [version.pk], step_shape, "agency", agency_shape
+    )
+    return found
