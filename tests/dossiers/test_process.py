@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from motcua.catalog.models import ProcedureVersion, ProcessStep
@@ -14,7 +16,7 @@ from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier, mark_crossing_dossiers
 from motcua.org.models import Role
 from tests.dossiers.conftest import World, applicant, at
-from tests.factories import make_staff, make_version
+from tests.factories import UserFactory, make_staff, make_version
 
 
 def _version_with_process(world: World, steps: list[tuple[str, str, object, str, str, list[str]]]) -> ProcedureVersion:
@@ -39,8 +41,17 @@ def _version_with_process(world: World, steps: list[tuple[str, str, object, str,
     return version
 
 
+def _visibility_agrees(world: World, dossier: Dossier, *others: Any) -> None:
+    """`selectors.visible_dossier_id` says what `dossiers_visible_to` says, for everyone."""
+    for user in [*world.users().values(), *others, AnonymousUser()]:
+        expected = dossier.pk if selectors.dossiers_visible_to(user).filter(code=dossier.code).exists() else None
+        assert selectors.visible_dossier_id(user, dossier.code) == expected, user
+    assert selectors.visible_dossier_id(world.leader.user, "000.00.01.H21-260302-9999") is None
+
+
 def test_inter_agency_step_hands_the_dossier_to_the_other_agency(world: World) -> None:
     partner = make_staff(Role.SPECIALIST, agency=world.other_department, username="chuyenvien.xd")
+    admin = UserFactory(username="quantri.thu", is_superuser=True, is_staff=True)
     version = _version_with_process(
         world,
         [
@@ -68,6 +79,7 @@ def test_inter_agency_step_hands_the_dossier_to_the_other_agency(world: World) -
     )
     with pytest.raises(selectors.NotFound):  # not yet theirs
         selectors.dossier_for(partner.user, dossier.code)
+    _visibility_agrees(world, dossier, partner.user, admin)
     assert Dossier.objects.get(pk=dossier.pk).crosses_agencies is False  # steps at the centre and the department
 
     services.dossier_forward(dossier=dossier, actor=world.specialist.user, at=at("2026-03-02 14:00"))
@@ -76,6 +88,7 @@ def test_inter_agency_step_hands_the_dossier_to_the_other_agency(world: World) -
     assert (step.agency, step.assignee, step.due_at) == (world.other_department, partner, at("2026-03-03 14:00"))
     assert selectors.dossier_for(partner.user, dossier.code).pk == dossier.pk
     assert Dossier.objects.get(pk=dossier.pk).crosses_agencies is True
+    _visibility_agrees(world, dossier, partner.user, admin)
     with pytest.raises(PermissionDenied):  # the step belongs to the other agency now
         services.dossier_forward(dossier=dossier, actor=world.specialist.user, at=at("2026-03-02 15:00"))
     with pytest.raises(Conflict):  # this step may not ask for a supplement
@@ -96,9 +109,11 @@ def test_inter_agency_step_hands_the_dossier_to_the_other_agency(world: World) -
     ]
     # the agency it passed through still sees it once it has left; a bulk load's flag is set the same way
     assert selectors.dossier_for(partner.user, dossier.code).pk == dossier.pk
+    _visibility_agrees(world, dossier, partner.user, admin)
     Dossier.objects.filter(pk=dossier.pk).update(crosses_agencies=False)
     with pytest.raises(selectors.NotFound):  # the flag is what lets the pass-through test run at all
         selectors.dossier_for(partner.user, dossier.code)
+    _visibility_agrees(world, dossier, partner.user, admin)
     assert mark_crossing_dossiers(Dossier.objects.all()) == 1
     assert selectors.dossier_for(partner.user, dossier.code).pk == dossier.pk
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Status
 
 from motcua.api.models import IdempotencyRecord
+from motcua.core import rows
 from motcua.core.errors import Conflict, FieldError, InvalidInput
 from motcua.dossiers import services as dossier_services
 
@@ -25,6 +28,24 @@ def _purge_expired(since: dt.datetime) -> None:
     """Delete expired records, at most once every ten minutes (a delete on every write cost 3 round trips)."""
     if cache.add("motcua:idempotency:purged", True, timeout=PURGE_EVERY_SECONDS):
         IdempotencyRecord.objects.filter(created_at__lt=since).delete()
+
+
+def _record_query(signed_in: bool) -> QuerySet[IdempotencyRecord]:
+    who: dict[str, Any] = {"user": rows.param(IdempotencyRecord, "user")} if signed_in else {"user__isnull": True}
+    return IdempotencyRecord.objects.filter(
+        key=rows.param(IdempotencyRecord, "key"), endpoint=rows.param(IdempotencyRecord, "endpoint"), **who
+    ).order_by("pk")[:1]
+
+
+# read on every idempotent write: compiled once (`rows.Prepared`)
+_RECORD = {signed_in: rows.Prepared(functools.partial(_record_query, signed_in)) for signed_in in (False, True)}
+
+
+def _record(key: str, user: Any, endpoint: str) -> IdempotencyRecord | None:
+    if user is None:
+        return _RECORD[False].first(key=key, endpoint=endpoint)
+    found: IdempotencyRecord | None = _RECORD[True].first(key=key, user=user.pk, endpoint=endpoint)
+    return found
 
 
 def _answer(record: IdempotencyRecord, body_hash: str) -> Status[Any]:
@@ -59,7 +80,7 @@ def run(
     body_hash = fingerprint or hashlib.sha256(request.body).hexdigest()
     since = timezone.now() - WINDOW
     _purge_expired(since)
-    existing = IdempotencyRecord.objects.filter(key=key, user=user, endpoint=endpoint).first()
+    existing = _record(key, user, endpoint)
     if existing is not None and existing.created_at < since:
         existing.delete()  # expired: the key is free again (the periodic purge may not have run yet)
         existing = None
@@ -72,7 +93,7 @@ def run(
                 key=key, user=user, endpoint=endpoint, body_hash=body_hash, status=status, response=body
             )
     except IntegrityError as exc:
-        again = IdempotencyRecord.objects.filter(key=key, user=user, endpoint=endpoint).first()
+        again = _record(key, user, endpoint)
         if again is None:
             raise
         if again.body_hash != body_hash:

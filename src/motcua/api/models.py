@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from motcua.core import rows
 
-class IdempotencyRecord(models.Model):
+
+class IdempotencyRecord(rows.CompiledSave):
     key = models.CharField(max_length=200)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
     endpoint = models.CharField(max_length=255)

@@ -466,7 +466,7 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
     if follow:
         target += f"?in={follow}#bieu-mau"
     # after some actions the officer no longer sees the dossier (handed to another agency): back to the inbox
-    if not selectors.dossiers_visible_to(request.user).filter(code=code).exists():
+    if selectors.visible_dossier_id(request.user, code) is None:
         target = reverse("backoffice:inbox")
     return HttpResponseRedirect(target)
 

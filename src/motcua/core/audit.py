@@ -19,12 +19,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from motcua.core import rows
 from motcua.core.text import person_name
 
 GENESIS = "0" * 64
 
 
-class AuditEvent(models.Model):
+class AuditEvent(rows.CompiledSave):
     stream = models.CharField(max_length=60, db_index=True)
     seq = models.PositiveIntegerField()
     at = models.DateTimeField()
@@ -85,6 +86,16 @@ def compute_hash(event: AuditEvent) -> str:
     return content_hash(_content(event))
 
 
+# the stream's last event, read on every action: compiled once
+_LAST = rows.Prepared(
+    lambda: (
+        AuditEvent.objects.filter(stream=rows.param(AuditEvent, "stream"))
+        .order_by("-seq")
+        .values_list("seq", "hash")[:1]
+    )
+)
+
+
 def record(
     *,
     stream: str,
@@ -103,11 +114,7 @@ def record(
     `new_stream`: the caller created the subject in this transaction, so the stream has no event yet and
     this one starts it (no read of the previous event). Were that untrue, the unique (stream, seq) refuses it.
     """
-    previous = (
-        None
-        if new_stream
-        else AuditEvent.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
-    )
+    previous = None if new_stream else _LAST.first(stream=stream)
     seq, prev_hash = (previous[0] + 1, previous[1]) if previous else (1, GENESIS)
     user = actor if getattr(actor, "is_authenticated", False) else None
     name = ""

@@ -28,6 +28,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core import rows
+
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8  # default of the MOTCUA_OUTBOX_MAX_ATTEMPTS setting
@@ -38,7 +40,7 @@ def max_attempts() -> int:
     return max(1, int(getattr(settings, "MOTCUA_OUTBOX_MAX_ATTEMPTS", MAX_ATTEMPTS)))
 
 
-class OutboxEvent(models.Model):
+class OutboxEvent(rows.CompiledSave):
     class State(models.TextChoices):
         PENDING = "pending", _("Chờ gửi")
         DELIVERED = "delivered", _("Đã gửi")

@@ -10,12 +10,16 @@ field by field with the ORM's on both databases). Use it only for hot reads; eve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Field, Model
-from django.db.models.expressions import Col
+from django.db.models import Field, Model, QuerySet
+from django.db.models.expressions import Col, Expression
+from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.transaction import TransactionManagementError
 
 
 class Shape:
@@ -111,3 +115,228 @@ def cache_related(instance: Model, name: str, related: Model | None) -> None:
         # the other side of a one-to-one points back, as the ORM sets it
         other: Any = field.remote_field if field.concrete else field.field  # type: ignore[union-attr]
         other.set_cached_value(related, instance)
+
+
+# --- querysets compiled once ------------------------------------------------------------------------------------
+
+
+class Param(Expression):
+    """A value given when a `Prepared` query runs (`Prepared.all(name=value)`), in an exact or comparison lookup
+    on `field`; `param(model, field_name)` makes one.
+
+    The value is adapted as the ORM adapts it for that field (a number given for a text column becomes text,
+    dates and times go as the database stores them), and, as with the ORM, an integer beyond the column's range
+    finds nothing instead of failing in the database. A value may not be None: `= NULL` matches nothing where
+    the ORM would write `IS NULL`.
+    """
+
+    def __init__(self, name: str, field: Field[Any, Any]) -> None:
+        super().__init__(output_field=field)
+        self.name = name
+        self.adapt_with = field
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return "%s", [_Slot(self.name, self.adapt_with)]
+
+
+def param(model: type[Model], field_name: str, name: str | None = None) -> Param:
+    """The `Param` `name` (by default the field's name) compared with `model`'s field `field_name`."""
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{field_name} is not a column")
+    return Param(name or field_name, field)
+
+
+class _NoMatch(Exception):
+    """A value no row can hold: the query is not sent, it finds nothing."""
+
+
+class _Slot:
+    __slots__ = ("field", "name", "range")
+
+    def __init__(self, name: str, field: Field[Any, Any]) -> None:
+        self.name, self.field = name, field
+        self.range: tuple[int | None, int | None] | None = None
+
+    def adapt(self, values: Mapping[str, Any], connection: Any) -> Any:
+        try:
+            value = values[self.name]
+        except KeyError:
+            raise TypeError(f"no value for parameter {self.name!r}") from None
+        if value is None:
+            raise ValueError(f"parameter {self.name!r} is None: write that query without it")
+        if isinstance(value, int):
+            if self.range is None:
+                column = getattr(self.field, "target_field", self.field)  # a foreign key holds its target's values
+                self.range = connection.ops.integer_field_ranges.get(column.get_internal_type(), (None, None))
+            low, high = self.range
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise _NoMatch
+        return self.field.get_db_prep_value(value, connection, prepared=False)
+
+
+class _Compiled:
+    __slots__ = ("compiler", "locks", "params", "sql")
+
+    def __init__(self, compiler: Any, sql: str | None, params: Sequence[Any], locks: bool) -> None:
+        self.compiler, self.sql, self.params, self.locks = compiler, sql, tuple(params), locks  # sql None: empty
+
+
+class _BoundQuery:
+    """The template's query as the iterables read it, with the compiler of one run."""
+
+    def __init__(self, query: Any, compiler: Any) -> None:
+        self._query, self._compiler = query, compiler
+
+    def get_compiler(self, using: str | None = None, connection: Any = None, elide_empty: bool = True) -> Any:
+        return self._compiler
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._query, name)
+
+
+class Prepared:
+    """A queryset whose SQL the ORM compiles once per database alias, run again with new `Param` values.
+
+    `template` returns the queryset, built with `Param`s where the values go; what the SQL looks like must not
+    depend on them (no `__in` lists, no None). Each run builds its rows exactly as evaluating the queryset would
+    (the same iterable: model instances with their `select_related` objects, or `values_list` rows), without
+    the compiling, which for a small read is most of its CPU. `tests/core/test_prepared.py` holds it to the ORM.
+    """
+
+    def __init__(self, template: Callable[[], QuerySet[Any]]) -> None:
+        self._template = template
+        self._queryset: QuerySet[Any] | None = None
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, using: str) -> _Compiled:
+        found = self._compiled.get(using)
+        if found is None:
+            if self._queryset is None:
+                self._queryset = self._template()
+            query = self._queryset.query
+            compiler = query.get_compiler(using=using)
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:  # `.none()`, say: nothing to send, ever
+                sql, params = None, ()
+            found = self._compiled[using] = _Compiled(compiler, sql, params, bool(query.select_for_update))
+        return found
+
+    def all(self, using: str = "default", **values: Any) -> list[Any]:
+        compiled = self._compile(using)
+        connection = connections[using]
+        if compiled.locks and connection.get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        if compiled.sql is None:
+            return []
+        try:
+            params = [p.adapt(values, connection) if isinstance(p, _Slot) else p for p in compiled.params]
+        except _NoMatch:
+            return []
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connection  # the calling thread's own
+        compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)
+        template = self._queryset
+        assert template is not None
+        bound: Any = _BoundQuery(template.query, compiler)
+        queryset: Any = template.__class__(model=template.model, query=bound, using=using)
+        queryset._iterable_class = template._iterable_class
+        queryset._fields = cast(Any, template)._fields
+        return list(queryset)
+
+    def first(self, using: str = "default", **values: Any) -> Any:
+        """The first row (the template should end in `[:1]`), or None."""
+        found = self.all(using, **values)
+        return found[0] if found else None
+
+
+# --- saves compiled once ----------------------------------------------------------------------------------------
+
+
+class _SaveStatement:
+    __slots__ = ("compiler", "sql")
+
+    def __init__(self, compiler: Any, sql: str) -> None:
+        self.compiler, self.sql = compiler, sql
+
+
+_SAVES: dict[tuple[Any, ...], _SaveStatement | None] = {}
+
+
+def _plain(fields: Sequence[Field[Any, Any]], values: Sequence[Any]) -> bool:
+    """Whether the statement's SQL depends on nothing but the fields: no expression among the values (a
+    database default, `F()`), no field with a placeholder of its own."""
+    return not any(hasattr(value, "resolve_expression") for value in values) and not any(
+        hasattr(field, "get_placeholder") for field in fields
+    )
+
+
+class CompiledSave(Model):
+    """A model whose `save()` sends SQL compiled once per model, database and set of columns.
+
+    `save()` itself is unchanged (signals, `pre_save` of each field such as `auto_now`, the primary key and
+    returned columns set on the instance); only its INSERT and its UPDATE by primary key skip the compiling,
+    which costs more CPU than the database takes to run them. Values that are expressions (`F()`, a database
+    default) and the rare cases below go through the ORM as before. For the rows written on every submission and
+    action (docs/performance.md); `tests/core/test_prepared.py` compares them with the ORM's.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _do_insert(self, manager: Any, using: str, fields: Any, returning_fields: Any, raw: bool) -> Any:
+        values = [getattr(self, f.attname) if raw else f.pre_save(self, add=True) for f in fields]
+        if not _plain(fields, values):
+            return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
+        connection = connections[using]
+        params = [
+            field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)
+        ]
+        if any(hasattr(value, "as_sql") for value in params):
+            return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
+        key = ("insert", type(self), using, tuple(fields), tuple(returning_fields or ()))
+        statement = _SAVES.get(key)
+        if statement is None:
+            query = InsertQuery(type(self))
+            query.insert_values(fields, [copy.copy(self)], raw=True)  # the SQL only: `pre_save` ran above
+            compiler = query.get_compiler(using=using)
+            compiler.returning_fields = returning_fields
+            [(sql, _params)] = compiler.as_sql()
+            statement = _SAVES[key] = _SaveStatement(compiler, sql)
+        compiler = copy.copy(statement.compiler)
+        compiler.connection = connection  # the calling thread's own
+        compiler.as_sql = lambda: [(statement.sql, params)]
+        return compiler.execute_sql(returning_fields)
+
+    def _do_update(
+        self, base_qs: Any, using: str | None, pk_val: Any, values: Any, update_fields: Any, forced_update: bool
+    ) -> bool:
+        fields = [field for field, _model, _value in values]
+        raw_values = [value for _field, _model, value in values]
+        if using is None or not values or self._meta.select_on_save or not _plain(fields, raw_values):
+            return bool(super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update))
+        connection = connections[using]
+        prepared = [
+            field.get_db_prep_save(value, connection=connection)
+            for field, value in zip(fields, raw_values, strict=True)
+        ]
+        if any(hasattr(value, "as_sql") for value in prepared):
+            return bool(super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update))
+        # a None is written as NULL in the SQL, not sent: which ones are is part of the statement
+        key = ("update", type(self), using, tuple(fields), tuple(value is None for value in prepared))
+        if key not in _SAVES:
+            query = base_qs.filter(pk=pk_val).query.chain(UpdateQuery)
+            query.add_update_fields(values)
+            sql, params = query.get_compiler(using).as_sql()
+            # the values set, then the primary key: a statement with anything else is left to the ORM
+            simple = len(params) == sum(value is not None for value in prepared) + 1
+            _SAVES[key] = _SaveStatement(None, sql) if simple else None
+        statement = _SAVES[key]
+        if statement is None:
+            return bool(super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update))
+        params = [value for value in prepared if value is not None]
+        params.append(self._meta.pk.get_db_prep_value(pk_val, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            return bool(cursor.rowcount > 0)

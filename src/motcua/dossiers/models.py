@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import CopyKind, FeeCollection, FeeKind, Procedure, ProcedureVersion
+from motcua.core import rows
 from motcua.org.models import AdministrativeUnit, Agency, OrganisationalUnit, ReceptionPoint, Role, Staff
 
 
@@ -84,7 +85,7 @@ OPEN_STATUSES = (
 FINISHED_STATUSES = (Status.REJECTED, Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED)
 
 
-class Dossier(models.Model):
+class Dossier(rows.CompiledSave):
     """Hồ sơ thủ tục hành chính."""
 
     code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True)
@@ -231,7 +232,7 @@ class Dossier(models.Model):
         return self.status == Status.SUBMITTED and self.reception_due_at is not None and self.reception_due_at < now
 
 
-class Document(models.Model):
+class Document(rows.CompiledSave):
     """Thành phần hồ sơ đã nộp: a file for one component of the procedure."""
 
     dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="documents")
@@ -258,7 +259,7 @@ class Document(models.Model):
         return f"{self.component_code}: {self.original_name}"
 
 
-class Upload(models.Model):
+class Upload(rows.CompiledSave):
     """A file uploaded before it is attached to a dossier.
 
     Exactly one principal owns it, and only that principal may attach it to a dossier: a user (`owner`), an
@@ -314,7 +315,7 @@ class DossierFee(models.Model):
         return f"{self.name}: {self.amount}"
 
 
-class DossierStep(models.Model):
+class DossierStep(rows.CompiledSave):
     """One step of the internal electronic process, as it happened to this dossier."""
 
     class State(models.TextChoices):

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
+from motcua.core import rows
 from motcua.core.audit import AuditEvent
 from motcua.core.errors import NotFound
 from motcua.dossiers.models import OPEN_STATUSES, DeadlineAlert, Dossier, DossierStep, Status, steps_elsewhere
@@ -84,6 +85,37 @@ def dossiers_visible_to(user: Any) -> QuerySet[Dossier]:
     return _base().filter(
         Q(receiving_agency_id__in=scope) | Q(competent_agency_id__in=scope) | (Q(crosses_agencies=True) & through_steps)
     )
+
+
+# a dossier's own columns that decide who sees it (`visible_dossier_id`), read by code: compiled once
+_BY_CODE = rows.Prepared(
+    lambda: Dossier.objects.filter(code=rows.param(Dossier, "code")).values_list(
+        "pk", "account_id", "receiving_agency_id", "competent_agency_id", "crosses_agencies"
+    )[:1]
+)
+
+
+def visible_dossier_id(user: Any, code: str) -> int | None:
+    """The id of dossier `code` if `user` sees it, as `dossiers_visible_to(user).filter(code=code)` decides; else None.
+
+    For an action, which needs no more than that: the dossier's own columns decide, read in one small statement
+    compiled once; only a dossier that passed through agencies outside the caller's asks the database the
+    pass-through question (`dossiers_visible_to`'s). The ORM query this replaces was a quarter of a forward's CPU.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    found = _BY_CODE.first(code=code)
+    if found is None:
+        return None
+    pk, account_id, receiving_id, competent_id, crosses = found
+    if access.staff_of(user) is None and not user.is_superuser:
+        return int(pk) if account_id == user.pk else None
+    scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
+    if receiving_id in scope or competent_id in scope:
+        return int(pk)
+    if crosses and scope and dossiers_visible_to(user).filter(pk=pk).exists():
+        return int(pk)
+    return None
 
 
 def dossier_for(user: Any, code: str) -> Dossier:

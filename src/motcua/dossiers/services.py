@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog import services as catalog_services
-from motcua.catalog.models import CopyKind, OnlineMode, Procedure, ProcedureVersion, StepAction
+from motcua.catalog.models import Component, CopyKind, FeeLine, OnlineMode, Procedure, ProcedureVersion, StepAction
 from motcua.core import audit, outbox, rows
 from motcua.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from motcua.dossiers import clock, process
@@ -45,8 +45,7 @@ from motcua.dossiers.models import (
     Upload,
 )
 from motcua.dossiers.selectors import LIST_DEFERRED
-from motcua.dossiers.uploads import attachable as attachable_uploads
-from motcua.dossiers.uploads import upload_create
+from motcua.dossiers.uploads import attachable_of, submitter, upload_create
 from motcua.org import access
 from motcua.org.models import AdministrativeUnit, Agency, ReceptionPoint, Role, Staff
 from motcua.reports.signals import COUNTED_STATUS
@@ -138,6 +137,43 @@ PROVISIONAL_CODE_PREFIX = "~"
 SUBMITTED_FEES = "submitted_fees"
 
 
+# The reads of a submission, compiled once (`rows.Prepared`): at a million dossiers its CPU was mostly the ORM
+# compiling SQL (docs/performance.md).
+_COMPETENT = rows.Prepared(
+    lambda: Agency.objects.filter(
+        procedure_versions=rows.param(ProcedureVersion, "id", "version"),
+        code=rows.param(Agency, "code"),
+        is_active=True,
+    ).order_by("pk")[:1]
+)
+_WARD = rows.Prepared(lambda: AdministrativeUnit.objects.filter(code=rows.param(AdministrativeUnit, "code"))[:1])
+_COMPONENTS = rows.Prepared(lambda: Component.objects.filter(version=rows.param(Component, "version")))
+_FEES = rows.Prepared(lambda: FeeLine.objects.filter(version=rows.param(FeeLine, "version")))
+
+
+def _centres(siblings: bool) -> models.QuerySet[Agency]:
+    """The service centres that may receive for an agency: its own (a child), and its siblings' if it has a
+    parent (see `receiving_centre_for`)."""
+    near = models.Q(parent=rows.param(Agency, "parent", "agency"))
+    if siblings:
+        near |= models.Q(parent=rows.param(Agency, "parent"))
+    return Agency.objects.filter(near, kind=Agency.Kind.SERVICE_CENTRE, is_active=True).order_by("code")
+
+
+_CENTRES = {siblings: rows.Prepared(functools.partial(_centres, siblings)) for siblings in (False, True)}
+
+
+def _own_upload_query(kind: str) -> models.QuerySet[Upload]:
+    """`_own_upload` for a kind of submitter (`uploads.submitter`): the upload `pk` if it is `who`'s, locked."""
+    who = rows.param(Upload, "client" if kind == "client" else "owner", "who")
+    return attachable_of(kind, who).select_for_update().filter(pk=rows.param(Upload, "id", "pk"))[:1]
+
+
+_OWN_UPLOAD = {
+    kind: rows.Prepared(functools.partial(_own_upload_query, kind)) for kind in ("client", "user", "system", "nobody")
+}
+
+
 def stream(dossier: Dossier) -> str:
     return f"dossier:{dossier.pk}"
 
@@ -155,10 +191,10 @@ def receiving_centre_for(agency: Agency) -> Agency:
     if agency.is_service_centre:
         return agency
     # its own centre (a child) first, else one of its siblings: both kinds of candidate in one query
-    near = models.Q(parent_id=agency.pk)
-    if agency.parent_id is not None:
-        near |= models.Q(parent_id=agency.parent_id)
-    centres = list(Agency.objects.filter(near, kind=Agency.Kind.SERVICE_CENTRE, is_active=True).order_by("code"))
+    if agency.parent_id is None:
+        centres = _CENTRES[False].all(agency=agency.pk)
+    else:
+        centres = _CENTRES[True].all(agency=agency.pk, parent=agency.parent_id)
     own = next((centre for centre in centres if centre.parent_id == agency.pk), None)
     if own is not None:
         return own
@@ -183,7 +219,7 @@ def _validate_applicant(applicant: ApplicantData, errors: list[FieldError]) -> A
         errors.append(FieldError("applicant.birth_date", _("Ngày sinh không được ở tương lai.")))
     ward = None
     if applicant.ward_code:
-        ward = AdministrativeUnit.objects.filter(code=applicant.ward_code).first()
+        ward = _WARD.first(code=applicant.ward_code)
         if ward is None:
             errors.append(FieldError("applicant.address.ward_code", _("Không có xã, phường với mã này.")))
     return ward
@@ -205,7 +241,7 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
             detail=_("Thủ tục không tồn tại hoặc không còn áp dụng."),
             errors=[FieldError("procedure", _("Không có thủ tục đang áp dụng với mã này."))],
         )
-    competent = version.agencies.filter(code=data.agency, is_active=True).first()
+    competent = _COMPETENT.first(version=version.pk, code=data.agency)
     if competent is None:
         errors.append(FieldError("agency", _("Cơ quan này không thực hiện thủ tục.")))
     if data.channel not in Channel.values:
@@ -219,7 +255,7 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
     ward = _validate_applicant(data.applicant, errors)
     delivery_ward = None
     if data.delivery_method == Delivery.POST:
-        delivery_ward = AdministrativeUnit.objects.filter(code=data.delivery_ward_code or "").first()
+        delivery_ward = _WARD.first(code=data.delivery_ward_code or "")
         if delivery_ward is None or not data.delivery_address.strip():
             errors.append(FieldError("delivery.address", _("Nhập địa chỉ nhận kết quả qua bưu chính.")))
 
@@ -232,7 +268,7 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
     elif data.channel != Channel.ONLINE:
         errors.append(FieldError("channel", _("Công dân nộp hồ sơ trực tuyến.")))
 
-    components = {c.code: c for c in version.components.all()}
+    components = {c.code: c for c in _COMPONENTS.all(version=version.pk)}
     uploads: list[tuple[DocumentData, Upload | None]] = []
     for index, doc in enumerate(data.documents):
         if doc.component not in components:
@@ -315,7 +351,7 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
             amount=fee.online_amount if online and fee.online_amount is not None else fee.amount,
             collected_at=fee.collected_at,
         )
-        for fee in version.fees.all()
+        for fee in _FEES.all(version=version.pk)
     )
     _attach_all(dossier, [(doc, upload, components[doc.component].name) for doc, upload in uploads], actor, 0)
     # The day's number last: taking it locks the agency's counter row until COMMIT, and every other submission
@@ -342,7 +378,8 @@ def dossier_submit(*, actor: Any, data: SubmissionData, at: dt.datetime | None =
 def _own_upload(upload_id: int, *, actor: Any, client: Any) -> Upload | None:
     """The submitter's own upload `upload_id` not attached to any dossier yet, locked; None when it is
     anyone else's (another user's, a client's, motcua's) or already attached."""
-    return attachable_uploads(actor=actor, client=client).select_for_update().filter(pk=upload_id).first()
+    kind, who = submitter(actor=actor, client=client)
+    return _OWN_UPLOAD[kind].first(pk=upload_id, **({"who": who} if who is not None else {}))
 
 
 def _chosen_centre(

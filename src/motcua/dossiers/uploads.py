@@ -171,11 +171,28 @@ def attachable(*, actor: Any, client: Any = None) -> QuerySet[Upload]:
     A client: the client's uploads. A signed-in user: the user's uploads. `actor` None (motcua itself, the
     inbound national portal): system uploads. Anyone else (an anonymous user, an unknown actor): none.
     """
-    unused = Upload.objects.filter(used_by__isnull=True)
+    return attachable_of(*submitter(actor=actor, client=client))
+
+
+def submitter(*, actor: Any, client: Any = None) -> tuple[str, Any]:
+    """Whose uploads a submission may attach: ("client", its id), ("user", its id), ("system", None) or
+    ("nobody", None) (see `attachable`)."""
     if client is not None:
-        return unused.filter(client_id=client.pk, owner__isnull=True, system=False)
+        return "client", client.pk
     if getattr(actor, "is_authenticated", False):
-        return unused.filter(owner_id=actor.pk, client__isnull=True, system=False)
+        return "user", actor.pk
     if actor is None:
+        return "system", None
+    return "nobody", None
+
+
+def attachable_of(kind: str, who: Any) -> QuerySet[Upload]:
+    """`attachable` for a `submitter`; `who` may be a `rows.Param`."""
+    unused = Upload.objects.filter(used_by__isnull=True)
+    if kind == "client":
+        return unused.filter(client_id=who, owner__isnull=True, system=False)
+    if kind == "user":
+        return unused.filter(owner_id=who, client__isnull=True, system=False)
+    if kind == "system":
         return unused.filter(owner__isnull=True, client__isnull=True, system=True)
     return unused.none()

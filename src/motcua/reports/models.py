@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core import rows
+
 #: The counters, in the order of the columns. Each is a sum over dossiers (see `motcua.reports.facts`).
 COUNTERS: tuple[str, ...] = (
     # on the day of reception
@@ -126,7 +128,7 @@ class YearFigures(Figures):
         indexes = [models.Index(fields=["agency_id", "period"], name="reports_year_agency")]
 
 
-class DossierFacts(models.Model):
+class DossierFacts(rows.CompiledSave):
     """What one dossier last contributed to the counters; also the index the drill-down lists are read from."""
 
     dossier_id = models.BigIntegerField(primary_key=True)

@@ -19,7 +19,7 @@ from motcua.api.auth import bearer, client_bearer
 from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from motcua.clients import scopes as client_scopes
 from motcua.clients.models import Scope as ClientScope
-from motcua.core import ratelimit
+from motcua.core import ratelimit, rows
 from motcua.core.errors import FieldError, InvalidInput, NotFound
 from motcua.dossiers import official_forms, selectors, services, uploads
 from motcua.dossiers.lifecycle import Action
@@ -32,6 +32,10 @@ router = Router(tags=["dossiers"])
 
 def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value is not None else None
+
+
+# a dossier's fee lines, read after every action: compiled once
+_FEES = rows.Prepared(lambda: DossierFee.objects.filter(dossier=rows.param(DossierFee, "dossier")))
 
 
 def dossier_out(dossier: Dossier, fees: list[DossierFee] | None = None) -> dict[str, Any]:
@@ -340,12 +344,12 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
         from django.db.models import Q
 
         dossiers = dossiers.filter(Q(submitted_at__lt=moment) | Q(submitted_at=moment, pk__lt=last_pk))
-    rows = list(dossiers[: filters.page_size + 1])
+    page = list(dossiers[: filters.page_size + 1])
     next_cursor = None
-    if len(rows) > filters.page_size:
-        rows = rows[: filters.page_size]
-        next_cursor = encode_cursor(f"{rows[-1].submitted_at.isoformat()}|{rows[-1].pk}")
-    return {"items": [dossier_out(d) for d in rows], "next": next_cursor}
+    if len(page) > filters.page_size:
+        page = page[: filters.page_size]
+        next_cursor = encode_cursor(f"{page[-1].submitted_at.isoformat()}|{page[-1].pk}")
+    return {"items": [dossier_out(d) for d in page], "next": next_cursor}
 
 
 @router.get(
@@ -449,7 +453,7 @@ def act(request: HttpRequest, code: str, action: str, body: ActionIn | None = No
         raise HttpError(404, "Unknown action") from exc
     # Visible to the caller, or 404 (as `selectors.dossier_for`). Only its id is read: the service locks and
     # reads the row itself (reading the whole row and its procedure's texts here was a third of the request).
-    found = selectors.dossiers_visible_to(request.user).filter(code=code).values_list("pk", flat=True).first()
+    found = selectors.visible_dossier_id(request.user, code)
     if found is None:
         raise NotFound("No dossier with this code.")
     dossier = Dossier(pk=found, code=code)
@@ -458,7 +462,8 @@ def act(request: HttpRequest, code: str, action: str, body: ActionIn | None = No
     def produce() -> tuple[int, dict[str, Any]]:
         # An action changes neither the account nor the agencies a dossier is seen through, so the caller still
         # sees it; the service returns it as saved, with its procedure, agencies and current step loaded.
-        return 200, dossier_out(_perform(request, dossier, chosen, payload))
+        done = _perform(request, dossier, chosen, payload)
+        return 200, dossier_out(done, fees=_FEES.all(dossier=done.pk))
 
     return idempotency.run(request, f"POST /dossiers/{code}/actions/{action}", produce)
 
