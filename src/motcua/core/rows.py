@@ -199,7 +199,9 @@ class Prepared:
     """A queryset whose SQL the ORM compiles once per database alias, run again with new `Param` values.
 
     `template` returns the queryset, built with `Param`s where the values go; what the SQL looks like must not
-    depend on them (no `__in` lists, no None). Each run builds its rows exactly as evaluating the queryset would
+    depend on them (no `__in` lists, no None). It is called once, at the first run: anything else it puts in
+    the query (a `timezone.now()`, a setting) is frozen there, so every value that changes must be a `Param`.
+    Each run builds its rows exactly as evaluating the queryset would
     (the same iterable: model instances with their `select_related` objects, or `values_list` rows), without
     the compiling, which for a small read is most of its CPU. `tests/core/test_prepared.py` holds it to the ORM.
     """

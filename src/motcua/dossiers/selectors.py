@@ -12,7 +12,15 @@ from django.utils import timezone
 from motcua.core import rows
 from motcua.core.audit import AuditEvent
 from motcua.core.errors import NotFound
-from motcua.dossiers.models import OPEN_STATUSES, DeadlineAlert, Dossier, DossierStep, Status, steps_elsewhere
+from motcua.dossiers.models import (
+    OPEN_STATUSES,
+    DeadlineAlert,
+    Dossier,
+    DossierFee,
+    DossierStep,
+    Status,
+    steps_elsewhere,
+)
 from motcua.org import access
 
 
@@ -116,6 +124,15 @@ def visible_dossier_id(user: Any, code: str) -> int | None:
     if crosses and scope and dossiers_visible_to(user).filter(pk=pk).exists():
         return int(pk)
     return None
+
+
+_FEES = rows.Prepared(lambda: DossierFee.objects.filter(dossier=rows.param(DossierFee, "dossier")))
+
+
+def fees_of(dossier_id: int) -> list[DossierFee]:
+    """The dossier's fee lines (as `dossier.fees.all()`), read after every action: compiled once."""
+    fees: list[DossierFee] = _FEES.all(dossier=dossier_id)
+    return fees
 
 
 def dossier_for(user: Any, code: str) -> Dossier:

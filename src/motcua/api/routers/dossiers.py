@@ -19,7 +19,7 @@ from motcua.api.auth import bearer, client_bearer
 from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from motcua.clients import scopes as client_scopes
 from motcua.clients.models import Scope as ClientScope
-from motcua.core import ratelimit, rows
+from motcua.core import ratelimit
 from motcua.core.errors import FieldError, InvalidInput, NotFound
 from motcua.dossiers import official_forms, selectors, services, uploads
 from motcua.dossiers.lifecycle import Action
@@ -32,10 +32,6 @@ router = Router(tags=["dossiers"])
 
 def _iso(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat() if value is not None else None
-
-
-# a dossier's fee lines, read after every action: compiled once
-_FEES = rows.Prepared(lambda: DossierFee.objects.filter(dossier=rows.param(DossierFee, "dossier")))
 
 
 def dossier_out(dossier: Dossier, fees: list[DossierFee] | None = None) -> dict[str, Any]:
@@ -463,7 +459,7 @@ def act(request: HttpRequest, code: str, action: str, body: ActionIn | None = No
         # An action changes neither the account nor the agencies a dossier is seen through, so the caller still
         # sees it; the service returns it as saved, with its procedure, agencies and current step loaded.
         done = _perform(request, dossier, chosen, payload)
-        return 200, dossier_out(done, fees=_FEES.all(dossier=done.pk))
+        return 200, dossier_out(done, fees=selectors.fees_of(done.pk))
 
     return idempotency.run(request, f"POST /dossiers/{code}/actions/{action}", produce)
 
