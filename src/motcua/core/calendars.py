@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connections, models, router
+from django.db import models, router
 from django.db.models import Model, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -195,9 +195,7 @@ def _overrides_version(province_code: str) -> tuple[Any, ...]:
     took 1 ms of CPU to compile this union (core/rows.py).
     """
     using = router.db_for_read(CalendarDay)
-    with connections[using].cursor() as cursor:
-        cursor.execute(_overrides_statement(using), [province_code, province_code])
-        return tuple(sorted(tuple(row) for row in cursor.fetchall()))
+    return tuple(sorted(rows.fetch_all(using, _overrides_statement(using), [province_code, province_code])))
 
 
 def _build(province_code: str) -> WorkingCalendar:

@@ -84,11 +84,15 @@ def table(model: type[Model], using: str) -> str:
     return str(connections[using].ops.quote_name(model._meta.db_table))
 
 
-def fetch_one(using: str, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+def fetch_all(using: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return tuple(row) if row is not None else None
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def fetch_one(using: str, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    found = fetch_all(using, sql, params)
+    return found[0] if found else None
 
 
 def fetch_with_related(
@@ -96,11 +100,8 @@ def fetch_with_related(
 ) -> list[Any]:
     """The instances of `shape` in the rows of `sql`, each with its `name` read from the next columns
     (`related`) and cached, as `select_related(name)` leaves them."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
     instances = []
-    for row in found:
+    for row in fetch_all(using, sql, params):
         instance = shape.build(row, 0, using)
         cache_related(instance, name, related.build(row, len(shape), using))
         instances.append(instance)
