@@ -17,7 +17,8 @@ What it measures, on the database `DATABASE_URL` points at (load it first with `
 Each scenario runs with 1 and with 16 concurrent users (`BENCH_HTTP_USERS`), closed loop (a user sends its
 next request when the previous answer arrived), for `BENCH_HTTP_SECONDS` (default 20) after a warm-up.
 The load generator is this process (asyncio + aiohttp, one connection per user); the server is gunicorn
-with `BENCH_HTTP_WORKERS` (default 4) workers of `BENCH_HTTP_THREADS` (default 2) threads, `DEBUG` off,
+with `BENCH_HTTP_WORKERS` (default 4) workers of `BENCH_HTTP_THREADS` (default 2) threads, `--reuse-port`
+(more options in `BENCH_HTTP_GUNICORN_ARGS`), `DEBUG` off,
 started and stopped here (or `BENCH_HTTP_URL` to measure a server already running; then the server must
 share this process's `SECRET_KEY` for the minted API tokens). Results: a table on stdout and
 `var/bench-http.json`.
@@ -35,6 +36,7 @@ import os
 import random
 import re
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -258,9 +260,13 @@ class Server:
             "--keep-alive",
             "30",
             "--preload",  # the application (views included: motcua.wsgi) loaded once, before the workers fork
+            # each worker its own listening socket: the kernel spreads the connections over them (one shared
+            # socket let the first worker to wake take 14 of the 16 keep-alive connections; docs/operations.md)
+            "--reuse-port",
             "--no-control-socket",  # several servers may run at once (tests, benchmarks): no shared socket path
             "--access-logfile",
             "-" if os.environ.get("BENCH_HTTP_ACCESS_LOG") else "/dev/null",
+            *shlex.split(os.environ.get("BENCH_HTTP_GUNICORN_ARGS", "")),
         ]
         with self.log.open("ab") as log:
             # production pages name their static files through the manifest that collectstatic writes

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import Col, Expression
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -212,12 +212,15 @@ class Prepared:
         self._queryset: QuerySet[Any] | None = None
         self._compiled: dict[str, _Compiled] = {}
 
+    def _template_queryset(self) -> QuerySet[Any]:
+        if self._queryset is None:
+            self._queryset = self._template()
+        return self._queryset
+
     def _compile(self, using: str) -> _Compiled:
         found = self._compiled.get(using)
         if found is None:
-            if self._queryset is None:
-                self._queryset = self._template()
-            query = self._queryset.query
+            query = self._template_queryset().query
             compiler = query.get_compiler(using=using)
             try:
                 sql, params = compiler.as_sql()
@@ -226,7 +229,11 @@ class Prepared:
             found = self._compiled[using] = _Compiled(compiler, sql, params, bool(query.select_for_update))
         return found
 
-    def all(self, using: str = "default", **values: Any) -> list[Any]:
+    def all(self, using: str | None = None, **values: Any) -> list[Any]:
+        """The rows for `values`, read from `using`, by default the database the routers choose for reading the
+        model (as a queryset does: the replica, inside `reading_from_replica()`)."""
+        if using is None:
+            using = router.db_for_read(self._template_queryset().model)
         compiled = self._compile(using)
         connection = connections[using]
         if compiled.locks and connection.get_autocommit():
@@ -248,7 +255,7 @@ class Prepared:
         queryset._fields = cast(Any, template)._fields
         return list(queryset)
 
-    def first(self, using: str = "default", **values: Any) -> Any:
+    def first(self, using: str | None = None, **values: Any) -> Any:
         """The first row (the template should end in `[:1]`), or None."""
         found = self.all(using, **values)
         return found[0] if found else None

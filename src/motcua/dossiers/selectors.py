@@ -285,18 +285,34 @@ def mask_name(name: str) -> str:
     return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split() if part)
 
 
+# the public lookup's two reads, compiled once: it is the page anyone may call most often
+_PUBLIC_LOOKUP = rows.Prepared(
+    lambda: (
+        _base()
+        .defer(*LIST_DEFERRED)
+        .filter(code=rows.param(Dossier, "code"))
+        .filter(
+            Q(applicant_id_number=rows.param(Dossier, "applicant_id_number", "id_number"))
+            | Q(owner_id_number=rows.param(Dossier, "owner_id_number", "id_number"))
+        )
+        .order_by("pk")[:1]
+    )
+)
+_STATUS_CHANGES = rows.Prepared(
+    lambda: (
+        AuditEvent.objects.filter(stream=rows.param(AuditEvent, "stream"))
+        .exclude(to_status="")
+        .order_by("seq")
+        .values_list("at", "to_status")
+    )
+)
+
+
 def public_lookup(*, code: str, id_number: str) -> Dossier:
     """The dossier whose code and applicant (or owner) ID number both match; NotFound otherwise."""
     if not code or not id_number:
         raise NotFound("No dossier matches this code and ID number.")
-    dossier = (
-        _base()
-        .defer(*LIST_DEFERRED)
-        .filter(code=code)
-        .filter(Q(applicant_id_number=id_number) | Q(owner_id_number=id_number))
-        .order_by()
-        .first()
-    )
+    dossier: Dossier | None = _PUBLIC_LOOKUP.first(code=code, id_number=id_number)
     if dossier is None:
         raise NotFound("No dossier matches this code and ID number.")
     return dossier
@@ -323,7 +339,7 @@ def alert_count(user: Any) -> int:
 
 def public_timeline(dossier: Dossier) -> list[tuple[dt.datetime, str]]:
     """The dossier's status changes (instant, status), without who did what: what the public may see."""
-    events = history(dossier).exclude(to_status="").values_list("at", "to_status")
+    events = _STATUS_CHANGES.all(stream=f"dossier:{dossier.pk}")  # `history`'s, with a status
     seen: list[tuple[dt.datetime, str]] = []
     for at, status in events:
         if not seen or seen[-1][1] != status:
