@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 from unittest import mock
 
@@ -210,3 +211,41 @@ def test_an_expression_goes_through_the_orm_and_a_missing_row_fails_as_with_the_
     OutboxEvent.objects.filter(pk=event.pk).delete()
     with pytest.raises(DatabaseError, match="did not affect any rows"):
         event.save(update_fields=["attempts"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_running_it_first_at_once_compile_it_once_and_all_get_their_rows(world: World) -> None:
+    dossiers = [submit_counter(world, f"2026-03-02 0{hour}:00") for hour in range(8, 10)]
+    template = rows.Prepared(
+        lambda: Dossier.objects.select_related("procedure", "receiving_agency", "competent_agency__parent").filter(
+            code=rows.param(Dossier, "code")
+        )[:1]
+    )
+    slow_as_sql = SQLCompiler.as_sql
+
+    def slowly(compiler: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.05)  # every thread inside the compiling at once, were it not kept to one
+        return slow_as_sql(compiler, *args, **kwargs)
+
+    start = threading.Barrier(6)
+    found: list[Any] = []
+
+    def run(dossier: Dossier) -> None:
+        try:
+            start.wait()
+            found.append((dossier.pk, template.first(code=dossier.code)))
+        except Exception as error:  # reported below
+            found.append((dossier.pk, error))
+        finally:
+            connection.close()
+
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=slowly) as as_sql:
+        threads = [threading.Thread(target=run, args=(dossiers[n % 2],)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert as_sql.call_count == 1
+    assert [(pk, getattr(row, "pk", row)) for pk, row in found] == [(pk, pk) for pk, _row in found]
+    for dossier in dossiers:  # and every later run too
+        assert template.first(code=dossier.code).competent_agency.parent == dossier.competent_agency.parent

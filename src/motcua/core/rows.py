@@ -11,6 +11,7 @@ field by field with the ORM's on both databases). Use it only for hot reads; eve
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
@@ -211,6 +212,7 @@ class Prepared:
         self._template = template
         self._queryset: QuerySet[Any] | None = None
         self._compiled: dict[str, _Compiled] = {}
+        self._compiling = threading.Lock()
 
     def _template_queryset(self) -> QuerySet[Any]:
         if self._queryset is None:
@@ -220,13 +222,18 @@ class Prepared:
     def _compile(self, using: str) -> _Compiled:
         found = self._compiled.get(using)
         if found is None:
-            query = self._template_queryset().query
-            compiler = query.get_compiler(using=using)
-            try:
-                sql, params = compiler.as_sql()
-            except EmptyResultSet:  # `.none()`, say: nothing to send, ever
-                sql, params = None, ()
-            found = self._compiled[using] = _Compiled(compiler, sql, params, bool(query.select_for_update))
+            # Compiling changes the query it compiles (its joins, its aliases): two threads compiling the same
+            # one at once made SQL with a table missing, kept for every later run. One thread compiles, a copy.
+            with self._compiling:
+                found = self._compiled.get(using)
+                if found is None:
+                    query = self._template_queryset().query.clone()
+                    compiler = query.get_compiler(using=using)
+                    try:
+                        sql, params = compiler.as_sql()
+                    except EmptyResultSet:  # `.none()`, say: nothing to send, ever
+                        sql, params = None, ()
+                    found = self._compiled[using] = _Compiled(compiler, sql, params, bool(query.select_for_update))
         return found
 
     def all(self, using: str | None = None, **values: Any) -> list[Any]:
@@ -249,7 +256,7 @@ class Prepared:
         compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)
         template = self._queryset
         assert template is not None
-        bound: Any = _BoundQuery(template.query, compiler)
+        bound: Any = _BoundQuery(compiler.query, compiler)
         queryset: Any = template.__class__(model=template.model, query=bound, using=using)
         queryset._iterable_class = template._iterable_class
         queryset._fields = cast(Any, template)._fields
