@@ -203,9 +203,9 @@ class Prepared:
     `template` returns the queryset, built with `Param`s where the values go; what the SQL looks like must not
     depend on them (no `__in` lists, no None). It is called once, at the first run: anything else it puts in
     the query (a `timezone.now()`, a setting) is frozen there, so every value that changes must be a `Param`.
-    Each run builds its rows exactly as evaluating the queryset would
-    (the same iterable: model instances with their `select_related` objects, or `values_list` rows), without
-    the compiling, which for a small read is most of its CPU. `tests/core/test_prepared.py` holds it to the ORM.
+    Each run builds its rows exactly as evaluating the queryset would (the same iterable: model instances with
+    their `select_related` objects, or `values_list` rows), without the compiling, which for a small read is
+    most of its CPU. `tests/core/test_prepared.py` holds it to the ORM.
     """
 
     def __init__(self, template: Callable[[], QuerySet[Any]]) -> None:
@@ -304,6 +304,7 @@ class CompiledSave(Model):
 
     def _do_insert(self, manager: Any, using: str, fields: Any, returning_fields: Any, raw: bool) -> Any:
         values = [getattr(self, f.attname) if raw else f.pre_save(self, add=True) for f in fields]
+        # (the ORM's own insert, below, calls `pre_save` again: an `auto_now` field then takes a later instant)
         if not _plain(fields, values):
             return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
         connection = connections[using]
