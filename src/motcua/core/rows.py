@@ -283,7 +283,8 @@ _SAVES: dict[tuple[Any, ...], _SaveStatement | None] = {}
 
 def _plain(fields: Sequence[Field[Any, Any]], values: Sequence[Any]) -> bool:
     """Whether the statement's SQL depends on nothing but the fields: no expression among the values (a
-    database default, `F()`), no field with a placeholder of its own."""
+    database default, `F()`), and no field that writes its own SQL around its value (Django's
+    `Field.get_placeholder`, as PostGIS fields do)."""
     return not any(hasattr(value, "resolve_expression") for value in values) and not any(
         hasattr(field, "get_placeholder") for field in fields
     )

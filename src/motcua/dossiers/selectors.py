@@ -183,8 +183,12 @@ def dossier_list(
     return dossiers
 
 
+def _stream(dossier: Dossier) -> str:
+    return f"dossier:{dossier.pk}"
+
+
 def history(dossier: Dossier) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(stream=f"dossier:{dossier.pk}").order_by("seq")
+    return AuditEvent.objects.filter(stream=_stream(dossier)).order_by("seq")
 
 
 @dataclass(frozen=True)
@@ -339,7 +343,7 @@ def alert_count(user: Any) -> int:
 
 def public_timeline(dossier: Dossier) -> list[tuple[dt.datetime, str]]:
     """The dossier's status changes (instant, status), without who did what: what the public may see."""
-    events = _STATUS_CHANGES.all(stream=f"dossier:{dossier.pk}")  # `history`'s, with a status
+    events = _STATUS_CHANGES.all(stream=_stream(dossier))  # `history`'s events that change the status
     seen: list[tuple[dt.datetime, str]] = []
     for at, status in events:
         if not seen or seen[-1][1] != status:
