@@ -146,6 +146,57 @@ def test_a_number_for_a_text_column_is_compared_as_text_as_with_the_orm(world: W
     assert template.first(code=int(unit.code)) == unit
 
 
+# --- lists of values (`rows.ParamList`) -------------------------------------------------------------------------
+
+AGENCIES_IN = rows.Prepared(
+    lambda: (
+        Agency.objects.filter(pk__in=rows.param_list(Agency, "id", "ids")).order_by("pk").values_list("pk", flat=True)
+    )
+)
+AGENCIES_UNDER = rows.Prepared(
+    lambda: Agency.objects.filter(
+        parent__in=rows.param_list(Agency, "parent", "parents"), code__in=rows.param_list(Agency, "code", "codes")
+    ).order_by("code")
+)
+
+
+@pytest.mark.django_db
+def test_a_list_of_any_length_finds_what_the_orm_s_in_finds_with_one_compile(world: World) -> None:
+    every = list(Agency.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(every) > 3
+    lists = ([], every[:1], every[1:3], every, every + every, [every[0], 10**6])
+    expected = [list(Agency.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)) for ids in lists]
+    template = rows.Prepared(lambda: Agency.objects.filter(pk__in=rows.param_list(Agency, "id", "ids")).order_by("pk"))
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql) as as_sql:
+        assert [[agency.pk for agency in template.all(ids=ids)] for ids in lists] == expected
+    assert as_sql.call_count == 1
+
+
+@pytest.mark.django_db
+def test_lists_of_keys_and_of_text_are_adapted_as_the_orm_adapts_them(world: World) -> None:
+    parents = [world.committee, world.department]
+    codes = list(Agency.objects.filter(parent__in=parents).values_list("code", flat=True))
+    for given_parents, given_codes in (
+        (parents, codes),
+        ([p.pk for p in parents], codes[:1]),
+        ([], codes),
+        (parents, []),
+    ):
+        orm = list(Agency.objects.filter(parent__in=given_parents, code__in=given_codes).order_by("code"))
+        found = AGENCIES_UNDER.all(parents=[getattr(p, "pk", p) for p in given_parents], codes=given_codes)
+        assert [_values(a) for a in found] == [_values(a) for a in orm]
+
+
+@pytest.mark.django_db
+def test_a_list_beyond_the_column_s_range_or_not_a_list_is_handled(world: World) -> None:
+    assert AGENCIES_IN.all(ids=[2**63, world.centre.pk, -(2**80)]) == [world.centre.pk]
+    for not_a_list in (None, "12", b"12"):
+        with pytest.raises(ValueError, match="list"):
+            AGENCIES_IN.all(ids=not_a_list)
+    with pytest.raises(TypeError, match="ids"):
+        AGENCIES_IN.all()
+
+
 # --- saves compiled once (`rows.CompiledSave`) ---------------------------------------------------------------
 
 

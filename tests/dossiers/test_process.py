@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied
 
 from motcua.catalog.models import ProcedureVersion, ProcessStep
 from motcua.catalog.services import procedure_version_publish
+from motcua.core import rows
 from motcua.core.errors import Conflict, InvalidInput
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier, mark_crossing_dossiers
+from motcua.org import access
 from motcua.org.models import Role
 from tests.dossiers.conftest import World, applicant, at
 from tests.factories import UserFactory, make_staff, make_version
@@ -41,12 +43,26 @@ def _version_with_process(world: World, steps: list[tuple[str, str, object, str,
     return version
 
 
+_SEEN_FROM = rows.Prepared(
+    lambda: Dossier.objects.filter(
+        selectors._seen_from(rows.param_list(Dossier, "receiving_agency", "scope"))
+    ).values_list("pk", flat=True)
+)
+
+
 def _visibility_agrees(world: World, dossier: Dossier, *others: Any) -> None:
     """`selectors.visible_dossier_id` says what `dossiers_visible_to` says, for everyone."""
     for user in [*world.users().values(), *others, AnonymousUser()]:
         expected = dossier.pk if selectors.dossiers_visible_to(user).filter(code=dossier.code).exists() else None
         assert selectors.visible_dossier_id(user, dossier.code) == expected, user
     assert selectors.visible_dossier_id(world.leader.user, "000.00.01.H21-260302-9999") is None
+    # the same rule compiled once, with the scope as one parameter (the inbox's read)
+    for user in [*world.users().values(), *others]:
+        if access.staff_of(user) is None:
+            continue
+        scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
+        expected_ids = set(selectors.dossiers_visible_to(user).values_list("pk", flat=True))
+        assert set(_SEEN_FROM.all(scope=scope)) == expected_ids, user
 
 
 def test_inter_agency_step_hands_the_dossier_to_the_other_agency(world: World) -> None:

@@ -11,12 +11,13 @@ field by field with the ORM's on both databases). Use it only for hot reads; eve
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
+from django.db import NotSupportedError, connections, router
 from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import Col, Expression
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -149,6 +150,31 @@ def param(model: type[Model], field_name: str, name: str | None = None) -> Param
     return Param(name or field_name, field)
 
 
+class ParamList(Param):
+    """A list of values given when a `Prepared` query runs, for an `__in` lookup (`field__in=param_list(...)`).
+
+    The list goes as one parameter, so the SQL is the same for any length: an array unnested on PostgreSQL, a
+    JSON array read by `json_each` on SQLite. Each value is adapted through `field` as a `Param`'s is; an
+    integer beyond the column's range is left out (it matches nothing), and an empty list matches nothing.
+    """
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        slot = _ListSlot(self.name, self.adapt_with)
+        if connection.vendor == "postgresql":
+            return f"SELECT unnest(%s::{self.adapt_with.db_type(connection)}[])", [slot]
+        if connection.vendor == "sqlite":
+            return "SELECT value FROM json_each(%s)", [slot]
+        raise NotSupportedError(f"rows.ParamList has no SQL for {connection.vendor}")
+
+
+def param_list(model: type[Model], field_name: str, name: str | None = None) -> ParamList:
+    """The `ParamList` `name` (by default the field's name) of values of `model`'s field `field_name`."""
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{field_name} is not a column")
+    return ParamList(name or field_name, field)
+
+
 class _NoMatch(Exception):
     """A value no row can hold: the query is not sent, it finds nothing."""
 
@@ -177,6 +203,27 @@ class _Slot:
         return self.field.get_db_prep_value(value, connection, prepared=False)
 
 
+class _ListSlot(_Slot):
+    __slots__ = ()
+
+    def adapt(self, values: Mapping[str, Any], connection: Any) -> Any:
+        try:
+            given = values[self.name]
+        except KeyError:
+            raise TypeError(f"no value for parameter {self.name!r}") from None
+        if given is None or isinstance(given, str | bytes):
+            raise ValueError(f"parameter {self.name!r} must be a list of values")
+        adapted = []
+        for value in given:
+            try:
+                adapted.append(super().adapt({self.name: value}, connection))
+            except _NoMatch:
+                continue
+        if connection.vendor == "sqlite":
+            return json.dumps(adapted, default=str)
+        return adapted
+
+
 class _Compiled:
     __slots__ = ("compiler", "locks", "params", "sql")
 
@@ -201,7 +248,7 @@ class Prepared:
     """A queryset whose SQL the ORM compiles once per database alias, run again with new `Param` values.
 
     `template` returns the queryset, built with `Param`s where the values go; what the SQL looks like must not
-    depend on them (no `__in` lists, no None). It is called once, at the first run: anything else it puts in
+    depend on them (no None; an `__in` takes a `ParamList`). It is called once, at the first run: anything else it puts in
     the query (a `timezone.now()`, a setting) is frozen there, so every value that changes must be a `Param`.
     Each run builds its rows exactly as evaluating the queryset would (the same iterable: model instances with
     their `select_related` objects, or `values_list` rows), without the compiling, which for a small read is

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import CopyKind, FeeCollection, FeeKind, Procedure, ProcedureVersion
 from motcua.core import rows
+from motcua.core.choices import ChoiceLabels
 from motcua.org.models import AdministrativeUnit, Agency, OrganisationalUnit, ReceptionPoint, Role, Staff
 
 
@@ -85,7 +86,7 @@ OPEN_STATUSES = (
 FINISHED_STATUSES = (Status.REJECTED, Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED)
 
 
-class Dossier(rows.CompiledSave):
+class Dossier(ChoiceLabels, rows.CompiledSave):
     """Hồ sơ thủ tục hành chính."""
 
     code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True)
@@ -232,7 +233,7 @@ class Dossier(rows.CompiledSave):
         return self.status == Status.SUBMITTED and self.reception_due_at is not None and self.reception_due_at < now
 
 
-class Document(rows.CompiledSave):
+class Document(ChoiceLabels, rows.CompiledSave):
     """Thành phần hồ sơ đã nộp: a file for one component of the procedure."""
 
     dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="documents")
@@ -315,7 +316,7 @@ class DossierFee(models.Model):
         return f"{self.name}: {self.amount}"
 
 
-class DossierStep(rows.CompiledSave):
+class DossierStep(ChoiceLabels, rows.CompiledSave):
     """One step of the internal electronic process, as it happened to this dossier."""
 
     class State(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
@@ -87,12 +87,16 @@ def dossiers_visible_to(user: Any) -> QuerySet[Dossier]:
     # are excluded: those dossiers match the first two tests already). It then walks the newest dossiers by
     # index and probes the steps of the few that fail the first two tests, instead of hashing 170,000 step
     # rows per query at a million dossiers (docs/performance.md).
-    scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
-    # Only dossiers flagged `crosses_agencies` (a step was at a third agency) are probed at all.
+    return _base().filter(_seen_from(access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)))
+
+
+def _seen_from(scope: Any) -> Q:
+    """Dossiers received by, decided by, or passing through an agency of `scope` (a list of agency ids, or the
+    `rows.ParamList` of a compiled query). Only dossiers flagged `crosses_agencies` (a step was at a third
+    agency) are probed for the third."""
     through_steps = Exists(steps_elsewhere().filter(agency_id__in=scope))
-    return _base().filter(
-        Q(receiving_agency_id__in=scope) | Q(competent_agency_id__in=scope) | (Q(crosses_agencies=True) & through_steps)
-    )
+    crossing = cast(Q, Q(crosses_agencies=True) & through_steps)  # (the stubs type Q & Exists as Combinable)
+    return Q(receiving_agency_id__in=scope) | Q(competent_agency_id__in=scope) | crossing
 
 
 # a dossier's own columns that decide who sees it (`visible_dossier_id`), read by code: compiled once
@@ -213,6 +217,72 @@ class Inbox:
         return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
 
 
+class _InboxReads:
+    """The inbox's reads for one `limit`, compiled once: the lists of ids go as one parameter each."""
+
+    def __init__(self, limit: int) -> None:
+        active_steps = DossierStep.objects.filter(state=DossierStep.State.ACTIVE).order_by("due_at")
+        self.held = rows.Prepared(
+            lambda: active_steps.filter(assignee=rows.param(DossierStep, "assignee")).values_list("pk", flat=True)[
+                :limit
+            ]
+        )
+        self.queued = rows.Prepared(
+            lambda: active_steps.filter(
+                assignee__isnull=True,
+                agency=rows.param(DossierStep, "agency"),
+                role__in=rows.param_list(DossierStep, "role", "roles"),
+            ).values_list("pk", flat=True)[:limit]
+        )
+        # (the status is tested in Python, not in SQL: the planner would AND the 400 ids with the status
+        # index's 57,000 open dossiers at a million, 9 of the 12.8 ms of this query)
+        self.dossiers = rows.Prepared(
+            lambda: (
+                Dossier.objects.filter(_seen_from(rows.param_list(Dossier, "receiving_agency", "scope")))
+                .filter(current_step__in=rows.param_list(Dossier, "current_step", "steps"))
+                .order_by("current_step__due_at", "due_at")
+                .values_list(
+                    "pk", "code", "paused_at", "due_at", "current_step__due_at", "current_step__assignee_id", "status"
+                )
+            )
+        )
+        self.awaiting = rows.Prepared(
+            lambda: (
+                Dossier.objects.filter(
+                    receiving_agency=rows.param(Dossier, "receiving_agency"), status=Status.SUBMITTED
+                )
+                .order_by("reception_due_at", "submitted_at")
+                .values_list("pk", "code", "reception_due_at")[:limit]
+            )
+        )
+
+
+_SENT_BACK = rows.Prepared(
+    lambda: (
+        DossierStep.objects.filter(
+            dossier__in=rows.param_list(DossierStep, "dossier", "dossiers"), state=DossierStep.State.SENT_BACK
+        )
+        .order_by()
+        .values_list("dossier_id", flat=True)
+    )
+)
+_INBOX_ROWS = rows.Prepared(
+    lambda: (
+        Dossier.objects.filter(pk__in=rows.param_list(Dossier, "id", "ids"))
+        .select_related("procedure_version", "current_step")
+        .only(*INBOX_FIELDS)
+    )
+)
+_INBOX_READS: dict[int, _InboxReads] = {}
+
+
+def _inbox_reads(limit: int) -> _InboxReads:
+    found = _INBOX_READS.get(limit)
+    if found is None:
+        found = _INBOX_READS.setdefault(limit, _InboxReads(limit))
+    return found
+
+
 def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inbox:
     """An officer's work: steps that are theirs (assigned, or unassigned with their role in their agency).
 
@@ -223,26 +293,16 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     staff = access.staff_of(user)
     if staff is None:
         return Inbox([], [], [], [], [], [])
+    reads = _inbox_reads(limit)
     # The officer's active steps, read through two small indexes (the steps they hold, and the unassigned
     # steps of their roles in their agency) rather than one OR that scans every active step of the province.
     # Each part keeps its `limit` soonest-due steps: the `limit` soonest of both are among them (up to steps
     # due at the very same instant as the last one kept).
-    active_steps = DossierStep.objects.filter(state=DossierStep.State.ACTIVE).order_by("due_at")
-    held = list(active_steps.filter(assignee=staff).values_list("pk", flat=True)[:limit])
-    queued = list(
-        active_steps.filter(assignee__isnull=True, agency=staff.agency, role__in=list(staff.role_set)).values_list(
-            "pk", flat=True
-        )[:limit]
-    )
-    # (the status is tested here, not in SQL: the planner would AND the 400 ids with the status index's
-    # 57,000 open dossiers at a million, 9 of the 12.8 ms of this query)
-    rows = (
-        dossiers_visible_to(user)
-        .filter(current_step__in=held + queued)
-        .order_by("current_step__due_at", "due_at")
-        .values_list("pk", "code", "paused_at", "due_at", "current_step__due_at", "current_step__assignee_id", "status")
-    )
-    open_mine = [row[:6] for row in rows if row[6] in OPEN_STATUSES][:limit]
+    held = reads.held.all(assignee=staff.pk)
+    queued = reads.queued.all(agency=staff.agency_id, roles=sorted(staff.role_set))
+    scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
+    found = reads.dossiers.all(scope=scope, steps=held + queued)
+    open_mine = [row[:6] for row in found if row[6] in OPEN_STATUSES][:limit]
     local_today = timezone.localtime(moment).date()
     end_of_day = timezone.make_aware(dt.datetime.combine(local_today, dt.time(23, 59, 59)))
     paused = [InboxItem(pk, code, step_due or due) for pk, code, paused_at, due, step_due, _a in open_mine if paused_at]
@@ -251,11 +311,7 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     to_do = [items[row[0]] for row in running]
     overdue = [item for item in to_do if (item.due or moment) < moment]
     due_today = [item for item in to_do if item.due is not None and moment <= item.due <= end_of_day]
-    sent_back_ids = set(
-        DossierStep.objects.filter(dossier__in=list(items), state=DossierStep.State.SENT_BACK)
-        .order_by()
-        .values_list("dossier_id", flat=True)
-    )
+    sent_back_ids = set(_SENT_BACK.all(dossiers=list(items)))
     sent_back = [items[pk] for pk, *_rest, assignee in running if pk in sent_back_ids and assignee == staff.pk]
     awaiting: list[InboxItem] = []
     if access.can(user, access.Permission.RECEIVE_DOSSIER, staff.agency):
@@ -265,22 +321,13 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
 
 def awaiting_reception(agency: Any, *, limit: int = 200) -> list[InboxItem]:
     """The online dossiers `agency` must receive or return, the soonest reception deadline first."""
-    rows = (
-        Dossier.objects.filter(receiving_agency=agency, status=Status.SUBMITTED)
-        .order_by("reception_due_at", "submitted_at")
-        .values_list("pk", "code", "reception_due_at")[:limit]
-    )
-    return [InboxItem(pk, code, due) for pk, code, due in rows]
+    found = _inbox_reads(limit).awaiting.all(receiving_agency=agency.pk)
+    return [InboxItem(pk, code, due) for pk, code, due in found]
 
 
 def inbox_rows(items: list[InboxItem]) -> list[Dossier]:
     """The dossiers of `items`, in their order, with the columns an inbox row shows (`INBOX_FIELDS`)."""
-    found = (
-        Dossier.objects.filter(pk__in=[item.pk for item in items])
-        .select_related("procedure_version", "current_step")
-        .only(*INBOX_FIELDS)
-        .in_bulk()
-    )
+    found = {dossier.pk: dossier for dossier in _INBOX_ROWS.all(ids=[item.pk for item in items])}
     return [found[item.pk] for item in items if item.pk in found]
 
 
