@@ -21,7 +21,8 @@ with `BENCH_HTTP_WORKERS` (default 4) workers of `BENCH_HTTP_THREADS` (default 2
 (more options in `BENCH_HTTP_GUNICORN_ARGS`), `DEBUG` off,
 started and stopped here (or `BENCH_HTTP_URL` to measure a server already running; then the server must
 share this process's `SECRET_KEY` for the minted API tokens). Results: a table on stdout and
-`var/bench-http.json`.
+`var/bench-http.json`, with the CPU each request cost the server, PostgreSQL and the load generator (read
+from /proc over the measured seconds; all three share the machine's cores).
 
 `BENCH=mixed` runs the mixed workload instead (see `bench/mixed.py`).
 """
@@ -70,6 +71,47 @@ class Result:
     throughput: float
     statuses: dict[str, int] = field(default_factory=dict)
     first_errors: list[str] = field(default_factory=list)
+    # CPU per request during the measured seconds (ms), where /proc tells: gunicorn (master and workers),
+    # every PostgreSQL process, and this load generator; all share the same cores
+    cpu_ms: dict[str, float] = field(default_factory=dict)
+
+
+class CpuMeter:
+    """CPU seconds used so far by the server's processes, PostgreSQL's, and this process (Linux /proc)."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _stat(self, pid: str) -> tuple[str, int, float] | None:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                text = stat.read()
+        except OSError:  # gone, or no /proc
+            return None
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # after the name: state (3), ppid (4), ... utime (14), stime (15)
+        return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick
+
+    def read(self) -> dict[str, float]:
+        used = {"web": 0.0, "database": 0.0}
+        try:
+            pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+        except OSError:
+            return {}
+        for pid in pids:
+            found = self._stat(pid)
+            if found is None:
+                continue
+            name, parent, seconds = found
+            if self.server_pid is not None and self.server_pid in (int(pid), parent):
+                used["web"] += seconds
+            elif name == "postgres" or name.startswith("postgres:"):
+                used["database"] += seconds
+        times = os.times()
+        used["load generator"] = times.user + times.system
+        return used
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -80,7 +122,13 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[rank - 1]
 
 
-def summarise(scenario: str, users: int, samples: list[tuple[float, int, str]], seconds: float) -> Result:
+def summarise(
+    scenario: str,
+    users: int,
+    samples: list[tuple[float, int, str]],
+    seconds: float,
+    cpu: dict[str, float] | None = None,
+) -> Result:
     latencies = sorted(ms for ms, _status, _err in samples)
     statuses: dict[str, int] = {}
     errors: list[str] = []
@@ -101,6 +149,7 @@ def summarise(scenario: str, users: int, samples: list[tuple[float, int, str]], 
         throughput=round(len(samples) / seconds, 1) if seconds else 0.0,
         statuses=statuses,
         first_errors=errors[:5],
+        cpu_ms={name: round(used * 1000 / len(samples), 2) for name, used in (cpu or {}).items()} if samples else {},
     )
 
 
@@ -176,8 +225,10 @@ async def closed_loop(
     one: Request,
     *,
     warmup: float = 2.0,
+    meter: CpuMeter | None = None,
 ) -> Result:
-    """`users` sessions each sending `one` after the other for `seconds` (after `warmup` seconds unrecorded)."""
+    """`users` sessions each sending `one` after the other for `seconds` (after `warmup` seconds unrecorded);
+    `meter` reads the CPU the processes used between the start and the end of the measured seconds."""
     sessions = [await make_session(i) for i in range(users)]
     samples: list[tuple[float, int, str]] = []
     started = time.perf_counter()
@@ -202,9 +253,18 @@ async def closed_loop(
             if begin >= record_from:
                 samples.append(((end - begin) * 1000, status, error))
 
-    await asyncio.gather(*(user(s) for s in sessions))
+    cpu: dict[str, float] = {}
+
+    async def watch() -> None:
+        await asyncio.sleep(max(record_from - time.perf_counter(), 0))
+        before = meter.read() if meter else {}
+        await asyncio.sleep(max(stop_at - time.perf_counter(), 0))
+        after = meter.read() if meter else {}
+        cpu.update({key: after[key] - before[key] for key in before if key in after})
+
+    await asyncio.gather(watch(), *(user(s) for s in sessions))
     measured = max(min(time.perf_counter(), stop_at) - record_from, 1e-9)
-    return summarise(name, users, samples, measured)
+    return summarise(name, users, samples, measured, cpu)
 
 
 # --- the server ------------------------------------------------------------------------------------------------
@@ -568,7 +628,12 @@ def scenarios(fixtures: Fixtures) -> dict[str, tuple[str, Request]]:
 
 
 async def run_all(
-    base: str, fixtures: Fixtures, users_list: list[int], seconds: float, chosen: list[str]
+    base: str,
+    fixtures: Fixtures,
+    users_list: list[int],
+    seconds: float,
+    chosen: list[str],
+    server_pid: int | None = None,
 ) -> list[Result]:
     import aiohttp
 
@@ -597,7 +662,9 @@ async def run_all(
         for name in chosen:
             kind, one = table[name]
             for users in users_list:
-                result = await closed_loop(name, users, seconds, functools.partial(session_for, kind), one)
+                result = await closed_loop(
+                    name, users, seconds, functools.partial(session_for, kind), one, meter=CpuMeter(server_pid)
+                )
                 results.append(result)
                 print(format_row(result), flush=True)
     return results
@@ -607,7 +674,9 @@ def format_row(result: Result) -> str:
     return (
         f"{result.scenario:<12} users={result.users:<3} n={result.requests:<6} err={result.errors:<4} "
         f"p50={result.p50_ms:>7.1f} p95={result.p95_ms:>7.1f} p99={result.p99_ms:>7.1f} ms  "
-        f"{result.throughput:>7.1f}/s" + (f"  first error: {result.first_errors[0]}" if result.first_errors else "")
+        f"{result.throughput:>7.1f}/s"
+        + ("  CPU ms/request: " + ", ".join(f"{k} {v:.2f}" for k, v in result.cpu_ms.items()) if result.cpu_ms else "")
+        + (f"  first error: {result.first_errors[0]}" if result.first_errors else "")
     )
 
 
@@ -638,7 +707,8 @@ def run() -> list[Result]:
         results = asyncio.run(run_all(external, fixtures, users_list, seconds, chosen))
     else:
         with Server(workers=workers, threads=threads, secret_key=settings.SECRET_KEY) as server:
-            results = asyncio.run(run_all(server.url, fixtures, users_list, seconds, chosen))
+            pid = server.process.pid if server.process else None
+            results = asyncio.run(run_all(server.url, fixtures, users_list, seconds, chosen, pid))
     out = ROOT / "var" / "bench-http.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(

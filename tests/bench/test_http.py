@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import aiohttp
 import pytest
-from bench.http import RunOut, Session, closed_loop, inbox_size, percentile, summarise
+from bench.http import CpuMeter, RunOut, Session, closed_loop, inbox_size, percentile, summarise
 
 from motcua.dossiers import services
 from tests.dossiers.conftest import World, at, submit_counter, world
@@ -33,6 +38,35 @@ def test_summary_counts_errors_and_statuses() -> None:
     assert result.statuses == {"200": 2, "500": 1, "0": 1}
     assert result.p50_ms == 20.0 and result.p99_ms == 40.0
     assert result.first_errors == ["500 boom", "ConnectionError"]
+
+
+def test_the_cpu_meter_counts_the_server_s_processes_and_its_own() -> None:
+    burn = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\ntime.sleep(20)"
+    starter = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}])"
+    # a "server" whose worker (its child) burns 0.6 s of CPU; its own process group, killed whole at the end
+    server = subprocess.Popen([sys.executable, "-c", starter], start_new_session=True)  # noqa: S603
+    try:
+        meter = CpuMeter(server.pid)
+        before = meter.read()
+        deadline = time.monotonic() + 15
+        while meter.read()["web"] - before["web"] < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        end = time.process_time() + 0.3
+        mine = meter.read()["load generator"]
+        while time.process_time() < end:  # and this process 0.3 s
+            pass
+        after = meter.read()
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    assert after["web"] - before["web"] >= 0.5
+    assert 0.25 <= after["load generator"] - mine < 1.0
+    assert set(after) == {"web", "database", "load generator"}
+
+
+def test_cpu_is_given_per_request() -> None:
+    result = summarise("x", 1, [(10.0, 200, "")] * 4, 1.0, {"web": 0.02, "load generator": 0.004})
+    assert result.cpu_ms == {"web": 5.0, "load generator": 1.0}
 
 
 class _Handler(BaseHTTPRequestHandler):

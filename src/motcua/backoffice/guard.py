@@ -40,7 +40,7 @@ def second_factor(request: HttpRequest) -> SecondFactor:
         return SecondFactor.DONE
     if has_device(user):
         return SecondFactor.VERIFY
-    if access.second_factor_required(user):
+    if access.second_factor_required(user, has_device=False):  # (asked just above: one query, not two)
         return SecondFactor.ENROL
     return SecondFactor.DONE
 

@@ -213,12 +213,21 @@ class _ListSlot(_Slot):
             raise TypeError(f"no value for parameter {self.name!r}") from None
         if given is None or isinstance(given, str | bytes):
             raise ValueError(f"parameter {self.name!r} must be a list of values")
-        adapted = []
-        for value in given:
-            try:
-                adapted.append(super().adapt({self.name: value}, connection))
-            except _NoMatch:
-                continue
+        if self.range is None:
+            column = getattr(self.field, "target_field", self.field)
+            self.range = connection.ops.integer_field_ranges.get(column.get_internal_type(), (None, None))
+        low, high = self.range
+        items: list[Any] = list(given)
+        if low is not None and high is not None and all(type(item) is int for item in items):
+            # ids, the common case: an integer column adapts an int to itself; only the range is checked
+            adapted: list[Any] = [item for item in items if low <= item <= high]
+        else:
+            adapted = []
+            for value in items:
+                try:
+                    adapted.append(super().adapt({self.name: value}, connection))
+                except _NoMatch:
+                    continue
         if connection.vendor == "sqlite":
             return json.dumps(adapted, default=str)
         return adapted

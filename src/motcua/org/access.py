@@ -193,9 +193,11 @@ def has_second_factor_device(user: Any) -> bool:
     return any(True for _device in devices_for_user(user, confirmed=True))
 
 
-def second_factor_required(user: Any) -> bool:
-    """Whether signing in as `user` needs a one-time code: a device is set up, or the rule requires one."""
-    if has_second_factor_device(user):
+def second_factor_required(user: Any, *, has_device: bool | None = None) -> bool:
+    """Whether signing in as `user` needs a one-time code: a device is set up, or the rule requires one.
+
+    `has_device`: what `has_second_factor_device(user)` answered, when the caller has asked already."""
+    if has_second_factor_device(user) if has_device is None else has_device:
         return True
     return bool(getattr(settings, "MOTCUA_ADMIN_2FA_REQUIRED", False)) and is_administrator(user)
 

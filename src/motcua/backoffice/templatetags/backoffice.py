@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from motcua.core.text import person_name
@@ -26,6 +30,23 @@ def workhours(value: dt.timedelta | None) -> str:
     minutes = abs(minutes)
     text = _("%(h)s giờ %(m)s phút") % {"h": minutes // 60, "m": minutes % 60}
     return (_("quá %(t)s") if late else _("còn %(t)s")) % {"t": text}
+
+
+_DOSSIER_ROUTE = "0.0"  # a code the route accepts; the route is reversed with it once, then filled in
+
+
+@register.filter
+def dossier_url(code: str) -> str:
+    """`{% url 'backoffice:dossier' code %}` for the rows of a list: the route is reversed once per script
+    prefix, URL configuration and language, then each row only quotes its code into it, as `reverse` does."""
+    key = (get_script_prefix(), get_urlconf(), get_language())
+    route = _DOSSIER_ROUTES.get(key)
+    if route is None:
+        route = _DOSSIER_ROUTES[key] = reverse("backoffice:dossier", args=[_DOSSIER_ROUTE]).rsplit(_DOSSIER_ROUTE, 1)
+    return quote(str(code), safe=RFC3986_SUBDELIMS + "/~:@").join(route)
+
+
+_DOSSIER_ROUTES: dict[tuple[Any, ...], list[str]] = {}
 
 
 @register.filter
