@@ -94,8 +94,9 @@ class CpuMeter:
         # after the name: state (3), ppid (4), ... utime (14), stime (15)
         return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick
 
-    def read(self) -> dict[str, float]:
-        used = {"web": 0.0, "database": 0.0}
+    def read(self) -> dict[str, dict[str, float]]:
+        """CPU seconds so far of each process of each group (the generator's as one process)."""
+        used: dict[str, dict[str, float]] = {"web": {}, "database": {}}
         try:
             pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
         except OSError:
@@ -106,12 +107,21 @@ class CpuMeter:
                 continue
             name, parent, seconds = found
             if self.server_pid is not None and self.server_pid in (int(pid), parent):
-                used["web"] += seconds
+                used["web"][pid] = seconds
             elif name == "postgres" or name.startswith("postgres:"):
-                used["database"] += seconds
+                used["database"][pid] = seconds
         times = os.times()
-        used["load generator"] = times.user + times.system
+        used["load generator"] = {"self": times.user + times.system}
         return used
+
+    @staticmethod
+    def spent(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> dict[str, float]:
+        """CPU seconds of each group between two readings: a process started meanwhile counts whole; one that
+        ended meanwhile (a database connection closed) is not counted, as /proc no longer shows it."""
+        return {
+            group: sum(seconds - before.get(group, {}).get(pid, 0.0) for pid, seconds in processes.items())
+            for group, processes in after.items()
+        }
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -259,8 +269,8 @@ async def closed_loop(
         await asyncio.sleep(max(record_from - time.perf_counter(), 0))
         before = meter.read() if meter else {}
         await asyncio.sleep(max(stop_at - time.perf_counter(), 0))
-        after = meter.read() if meter else {}
-        cpu.update({key: after[key] - before[key] for key in before if key in after})
+        if meter:
+            cpu.update(meter.spent(before, meter.read()))
 
     await asyncio.gather(watch(), *(user(s) for s in sessions))
     measured = max(min(time.perf_counter(), stop_at) - record_from, 1e-9)

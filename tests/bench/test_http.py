@@ -49,19 +49,25 @@ def test_the_cpu_meter_counts_the_server_s_processes_and_its_own() -> None:
         meter = CpuMeter(server.pid)
         before = meter.read()
         deadline = time.monotonic() + 15
-        while meter.read()["web"] - before["web"] < 0.5 and time.monotonic() < deadline:
+        while meter.spent(before, meter.read())["web"] < 0.5 and time.monotonic() < deadline:
             time.sleep(0.1)
         end = time.process_time() + 0.3
-        mine = meter.read()["load generator"]
+        mine = meter.read()
         while time.process_time() < end:  # and this process 0.3 s
             pass
         after = meter.read()
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    assert after["web"] - before["web"] >= 0.5
-    assert 0.25 <= after["load generator"] - mine < 1.0
+    assert meter.spent(before, after)["web"] >= 0.5
+    assert 0.25 <= meter.spent(mine, after)["load generator"] < 1.0
     assert set(after) == {"web", "database", "load generator"}
+
+
+def test_cpu_of_processes_that_came_or_went_between_readings() -> None:
+    before = {"database": {"1": 5.0, "2": 7.0}, "load generator": {"self": 1.0}}
+    after = {"database": {"1": 5.5, "3": 0.25}, "load generator": {"self": 1.5}}  # 2 ended, 3 started
+    assert CpuMeter.spent(before, after) == {"database": 0.75, "load generator": 0.5}
 
 
 def test_cpu_is_given_per_request() -> None:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, DossierDraft, SatisfactionRating, Status, StoredDocument
@@ -155,6 +157,20 @@ def test_my_dossiers_lists_only_mine(world: World) -> None:
     assert mine.code in page and theirs.code not in page
     assert signed_in(world.citizen).get(f"/ho-so-cua-toi/{theirs.code}/").status_code == 404
     assert signed_in(world.officer.user).get(f"/ho-so-cua-toi/{mine.code}/").status_code == 404
+
+
+def test_my_dossiers_shows_each_row_from_one_read(world: World, django_assert_max_num_queries: Any) -> None:
+    first = submit_online(world, "2026-03-02 09:00")
+    client = signed_in(world.citizen)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/ho-so-cua-toi/")
+    more = [submit_online(world, f"2026-03-0{day} 09:00") for day in (3, 4, 5)]
+    with django_assert_max_num_queries(len(one)):  # no read per row (a deferred column read late)
+        page = client.get("/ho-so-cua-toi/").content.decode()
+    for dossier in (first, *more):
+        assert dossier.code in page and dossier.procedure_version.name in page
+        assert dossier.get_status_display() in page
+    assert page.index(more[-1].code) < page.index(first.code)  # newest first
 
 
 def test_answer_a_supplement_request_online_and_the_clock_resumes(world: World) -> None:

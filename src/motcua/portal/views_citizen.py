@@ -74,7 +74,10 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/my_dossiers.html",
-        {"dossiers": list(selectors.dossiers_of_account(request.user)[:200]), "drafts": online.drafts_of(request.user)},
+        {
+            "dossiers": list(selectors.account_dossier_list(request.user)[:200]),
+            "drafts": online.drafts_of(request.user),
+        },
     )
 
 

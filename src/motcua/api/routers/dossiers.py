@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from motcua.api import idempotency
@@ -77,25 +78,28 @@ def dossier_out(dossier: Dossier, fees: list[DossierFee] | None = None) -> dict[
     }
 
 
-class NamedRef(Schema):
+# The dossier's output schemas are plain pydantic models, not ninja `Schema`s: the views give them dicts
+# (`dossier_out`), and a `Schema` wraps every object of the answer in its attribute-reading getter before
+# validating it, a fifth of the CPU of a page of 50 dossiers. The OpenAPI schema is the same either way.
+class NamedRef(BaseModel):
     code: str
     name: str
 
 
-class StepOut(Schema):
+class StepOut(BaseModel):
     name: str
     assignee: str | None
     due_at: str | None
 
 
-class FeeOut(Schema):
+class FeeOut(BaseModel):
     name: str
     kind: str
     amount: int
     paid: bool
 
 
-class ApplicantOut(Schema):
+class ApplicantOut(BaseModel):
     kind: str
     full_name: str
     id_number: str
@@ -104,7 +108,7 @@ class ApplicantOut(Schema):
     email: str
 
 
-class DossierOut(Schema):
+class DossierOut(BaseModel):
     code: str
     procedure: NamedRef
     receiving_agency: NamedRef
@@ -129,7 +133,7 @@ class DossierOut(Schema):
     reception_overdue: bool
 
 
-class DossierPage(Schema):
+class DossierPage(BaseModel):
     items: list[DossierOut]
     next: str | None
 
