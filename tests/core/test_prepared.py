@@ -188,6 +188,16 @@ def test_lists_of_keys_and_of_text_are_adapted_as_the_orm_adapts_them(world: Wor
 
 
 @pytest.mark.django_db
+def test_a_text_longer_than_the_column_is_not_cut_into_a_match(world: World) -> None:
+    longest = "H" * Agency._meta.get_field("code").max_length
+    Agency.objects.filter(pk=world.centre.pk).update(code=longest)
+    given = [longest + "X"]
+    assert list(Agency.objects.filter(code__in=given)) == []
+    assert AGENCIES_UNDER.all(parents=[world.committee.pk], codes=given) == []  # not cut to the column's length
+    assert [a.pk for a in AGENCIES_UNDER.all(parents=[world.committee.pk], codes=[longest])] == [world.centre.pk]
+
+
+@pytest.mark.django_db
 def test_a_list_beyond_the_column_s_range_or_not_a_list_is_handled(world: World) -> None:
     assert AGENCIES_IN.all(ids=[2**63, world.centre.pk, -(2**80)]) == [world.centre.pk]
     for not_a_list in (None, "12", b"12"):

@@ -161,7 +161,10 @@ class ParamList(Param):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         slot = _ListSlot(self.name, self.adapt_with)
         if connection.vendor == "postgresql":
-            return f"SELECT unnest(%s::{self.adapt_with.db_type(connection)}[])", [slot]
+            # the column's type without its length or precision: a cast to varchar(20) or numeric(10, 2)
+            # would cut or round a longer value into one that matches, where the ORM's IN finds nothing
+            base = str(self.adapt_with.db_type(connection)).split("(", 1)[0].strip()
+            return f"SELECT unnest(%s::{'text' if base in ('char', 'character') else base}[])", [slot]
         if connection.vendor == "sqlite":
             return "SELECT value FROM json_each(%s)", [slot]
         raise NotSupportedError(f"rows.ParamList has no SQL for {connection.vendor}")
@@ -194,13 +197,17 @@ class _Slot:
         if value is None:
             raise ValueError(f"parameter {self.name!r} is None: write that query without it")
         if isinstance(value, int):
-            if self.range is None:
-                column = getattr(self.field, "target_field", self.field)  # a foreign key holds its target's values
-                self.range = connection.ops.integer_field_ranges.get(column.get_internal_type(), (None, None))
-            low, high = self.range
+            low, high = self._range(connection)
             if (low is not None and value < low) or (high is not None and value > high):
                 raise _NoMatch
         return self.field.get_db_prep_value(value, connection, prepared=False)
+
+    def _range(self, connection: Any) -> tuple[int | None, int | None]:
+        """The integers the column can hold, (None, None) for a column of another type."""
+        if self.range is None:
+            column = getattr(self.field, "target_field", self.field)  # a foreign key holds its target's values
+            self.range = connection.ops.integer_field_ranges.get(column.get_internal_type(), (None, None))
+        return self.range
 
 
 class _ListSlot(_Slot):
@@ -213,10 +220,7 @@ class _ListSlot(_Slot):
             raise TypeError(f"no value for parameter {self.name!r}") from None
         if given is None or isinstance(given, str | bytes):
             raise ValueError(f"parameter {self.name!r} must be a list of values")
-        if self.range is None:
-            column = getattr(self.field, "target_field", self.field)
-            self.range = connection.ops.integer_field_ranges.get(column.get_internal_type(), (None, None))
-        low, high = self.range
+        low, high = self._range(connection)
         items: list[Any] = list(given)
         if low is not None and high is not None and all(type(item) is int for item in items):
             # ids, the common case: an integer column adapts an int to itself; only the range is checked
