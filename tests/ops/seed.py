@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,7 +63,8 @@ def pdf(number: int, part: int) -> SimpleUploadedFile:
     )
 
 
-def online_dossiers(version: ProcedureVersion, count: int) -> list[str]:
+def online_dossiers(version: ProcedureVersion, count: int, pause: float = 0.0) -> list[str]:
+    """`count` online dossiers, each in its own transaction, `pause` seconds apart."""
     from django.contrib.auth import get_user_model
 
     citizen = get_user_model().objects.get(username=CITIZEN)
@@ -84,6 +86,7 @@ def online_dossiers(version: ProcedureVersion, count: int) -> list[str]:
                 delivery_method="online",
             )
             codes.append(services.dossier_submit(actor=citizen, data=data).code)
+        time.sleep(pause)
     return codes
 
 
@@ -95,10 +98,11 @@ def manifest() -> dict[str, Any]:
     return {code: sorted(hashes) for code, hashes in sorted(found.items())}
 
 
-def main(count: int) -> None:
-    """Seed the province and `count` online dossiers with two documents each; print the manifest as JSON."""
+def main(count: int, pause: float = 0.0) -> None:
+    """Seed the province and `count` online dossiers with two documents each, `pause` seconds apart; print the
+    manifest as JSON."""
     version = province()
-    online_dossiers(version, count)
+    online_dossiers(version, count, pause)
     print(json.dumps(manifest()))  # noqa: T201  read by the calling test
 
 
