@@ -178,7 +178,7 @@ def test_postgres_database_url():
     values = load_settings("DATABASES", DEBUG="true", DATABASE_URL="postgres://u:p@h:5432/d")
 
     database = values["DATABASES"]["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "motcua.core.postgresql"  # Django's, with the compiled timestamp loader
     assert database["NAME"] == "d"
     assert database["USER"] == "u"
     assert database["PASSWORD"] == "p"

@@ -155,6 +155,11 @@ try:  # a replica further behind than this is skipped (reads go to the primary) 
 except ValueError as _error:
     raise ImproperlyConfigured("DATABASE_REPLICA_MAX_LAG must be a number of seconds, e.g. 30") from _error
 
+# Django's PostgreSQL backend with timestamps read by psycopg's compiled loader (motcua.core.postgresql).
+for _alias in DATABASES.values():
+    if _alias["ENGINE"] == "django.db.backends.postgresql":
+        _alias["ENGINE"] = "motcua.core.postgresql"
+
 # PostgreSQL's JIT compiler is off for motcua's sessions (DATABASE_JIT=on keeps the server's setting): it
 # compiles any query whose cost *estimate* is high, and the capped list counts walk a big index with a LIMIT
 # (a high estimate, a few ms of real work) — 20 ms of compiling for 9 ms of work at a million dossiers

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.translation import get_language
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from motcua.core.listing import NONE, CodeRoute, html_row, join_rows, short_when
 from motcua.core.text import person_name
 from motcua.dossiers.lifecycle import ACTION_LABELS
 from motcua.dossiers.selectors import alert_count
@@ -32,21 +30,13 @@ def workhours(value: dt.timedelta | None) -> str:
     return (_("quá %(t)s") if late else _("còn %(t)s")) % {"t": text}
 
 
-_DOSSIER_ROUTE = "0.0"  # a code the route accepts; the route is reversed with it once, then filled in
+_DOSSIER = CodeRoute("backoffice:dossier")
 
 
 @register.filter
 def dossier_url(code: str) -> str:
-    """`{% url 'backoffice:dossier' code %}` for the rows of a list: the route is reversed once per script
-    prefix, URL configuration and language, then each row only quotes its code into it, as `reverse` does."""
-    key = (get_script_prefix(), get_urlconf(), get_language())
-    route = _DOSSIER_ROUTES.get(key)
-    if route is None:
-        route = _DOSSIER_ROUTES[key] = reverse("backoffice:dossier", args=[_DOSSIER_ROUTE]).rsplit(_DOSSIER_ROUTE, 1)
-    return quote(str(code), safe=RFC3986_SUBDELIMS + "/~:@").join(route)
-
-
-_DOSSIER_ROUTES: dict[tuple[Any, ...], list[str]] = {}
+    """`{% url 'backoffice:dossier' code %}`, the route reversed once (`CodeRoute`), for the rows of a list."""
+    return _DOSSIER(code)
 
 
 @register.filter
@@ -65,6 +55,72 @@ def menu_for(user: Any) -> dict[str, Any]:
         "return": access.can(user, access.Permission.RETURN_RESULT),
         "reports": access.can(user, access.Permission.VIEW_REPORTS),
     }
+
+
+# ---- the rows of the busiest lists (motcua.core.listing says why they are written in Python) ---------------
+
+_LIST_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
+
+
+@register.simple_tag
+def dossier_list_rows(dossiers: Any) -> SafeString:
+    """The rows of the agency list (backoffice/dossier_list.html): code, procedure, applicant, submitted, due,
+    status."""
+    return join_rows(
+        html_row(
+            _LIST_ROW,
+            dossier_url(d.code),
+            d.code,
+            d.procedure_version.name,
+            d.applicant_name,
+            short_when(d.submitted_at),
+            short_when(d.due_at) or NONE,
+            d.get_status_display(),
+        )
+        for d in dossiers
+    )
+
+
+_INBOX_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td></tr>'
+_INBOX_DUE = '<td><span class="{}">{}</span></td>'
+_INBOX_RECEPTION_DUE = '<td>{} <span class="{}">({})</span></td>'
+
+
+@register.simple_tag
+def inbox_rows(rows: list[dict[str, Any]], tab: str, now: dt.datetime) -> SafeString:
+    """The rows of an inbox tab (backoffice/inbox.html); `rows` as the view gives them (dossier, due, clock).
+
+    The due column: on the reception tab the 8-hour reception deadline with the working time left (late
+    once it has run out), elsewhere the step's due instant, late when past and the clock is not stopped.
+    """
+    parts = []
+    for row in rows:
+        d = row["dossier"]
+        if tab == "awaiting_reception":
+            clock = row["clock"]
+            due = html_row(
+                _INBOX_RECEPTION_DUE,
+                short_when(d.reception_due_at),
+                "late" if is_negative(clock) else "muted",
+                workhours(clock),
+            )
+        else:
+            at = row["due"]
+            due = html_row(_INBOX_DUE, "late" if at and at < now and not d.paused_at else "", short_when(at) or NONE)
+        step = d.current_step
+        parts.append(
+            html_row(
+                _INBOX_ROW,
+                dossier_url(d.code),
+                d.code,
+                d.procedure_version.name,
+                d.applicant_name,
+                (step.name if step is not None else "") or NONE,
+                due,
+                d.get_status_display(),
+            )
+        )
+    return join_rows(parts)
 
 
 @register.filter

@@ -8,9 +8,11 @@ from typing import Any
 from django import forms, template
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import BoundField
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import TimeUnit
+from motcua.core.listing import CodeRoute, html_row, join_rows, short_when
 from motcua.core.money import group_thousands
 
 register = template.Library()
@@ -82,3 +84,33 @@ def error_summary(form: forms.Form) -> dict[str, Any]:
         anchor = bound.id_for_label or f"{bound.auto_id}_0"
         fields.append({"anchor": anchor, "label": bound.label, "errors": errors})
     return {"form": form, "fields": fields, "general": form.non_field_errors()}
+
+
+# ---- a citizen's dossiers (motcua.core.listing says why the rows are written in Python) ---------------------
+
+_MY_DOSSIER = CodeRoute("portal:my_dossier")
+_MY_ITEM = (
+    '<li>\n  <a class="result-title" href="{}">{}</a> — {}\n'
+    '  <div class="meta"><span class="badge">{}</span>{}<span>{} {}</span></div>\n</li>'
+)
+_MY_DUE = "<span>{}: {}</span>"
+
+
+@register.simple_tag
+def my_dossier_items(dossiers: Any) -> SafeString:
+    """The items of "Hồ sơ đã nộp" (portal/my_dossiers.html): code and procedure, status, due date when the
+    dossier has one, submission time."""
+    due, submitted = _("Hẹn trả"), _("Nộp lúc")
+    return join_rows(
+        html_row(
+            _MY_ITEM,
+            _MY_DOSSIER(d.code),
+            d.code,
+            d.procedure_version.name,
+            d.get_status_display(),
+            html_row(_MY_DUE, due, short_when(d.due_at)) if d.due_at else "",
+            submitted,
+            short_when(d.submitted_at),
+        )
+        for d in dossiers
+    )

@@ -1,0 +1,80 @@
+"""motcua.core.postgresql: Django's backend with timestamps read by psycopg's compiled loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+from hypothesis import given
+from hypothesis import strategies as st
+from psycopg.postgres import types
+from psycopg.pq import Format
+
+from motcua.core.postgresql.base import UtcTimestamptzLoader, compiled_loader_available
+
+TIMESTAMPTZ = types["timestamptz"].oid
+
+
+class DjangoUtcLoader(BaseTzLoader):
+    """The loader Django registers for a UTC session (its `register_tzloader`)."""
+
+    timezone = dt.UTC
+
+
+def _text(value: dt.datetime, offset_minutes: int) -> bytes:
+    """`value` as PostgreSQL writes a timestamptz in a session at `offset_minutes` from UTC."""
+    zone = dt.timezone(dt.timedelta(minutes=offset_minutes))
+    local = value.astimezone(zone)
+    text = local.strftime("%Y-%m-%d %H:%M:%S")
+    if local.microsecond:
+        text += f".{local.microsecond:06d}".rstrip("0")
+    sign = "+" if offset_minutes >= 0 else "-"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    text += f"{sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
+    return text.encode()
+
+
+def test_the_compiled_implementation_is_installed() -> None:
+    # psycopg-binary is pinned (requirements/base.txt): without it the backend silently keeps Django's loader
+    assert compiled_loader_available()
+    loader = UtcTimestamptzLoader(TIMESTAMPTZ, None)
+    assert type(loader).__module__.startswith(("psycopg_binary", "psycopg_c"))
+
+
+@given(
+    value=st.datetimes(
+        min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(9999, 12, 30), timezones=st.just(dt.UTC)
+    ),
+    offset=st.sampled_from([0, 420, -300, 330, 345, -570]),
+)
+def test_it_reads_every_instant_as_djangos_loader_does(value: dt.datetime, offset: int) -> None:
+    data = _text(value, offset)
+    ours = UtcTimestamptzLoader(TIMESTAMPTZ, None).load(data)
+    djangos = DjangoUtcLoader(TIMESTAMPTZ, None).load(data)
+    assert ours == djangos == value
+    assert ours.tzinfo is dt.UTC
+    assert ours.utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.django_db
+def test_database_sessions_use_it_and_read_the_same_values() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":  # SQLite stores text; Django parses it, nothing to replace
+            assert connection.settings_dict["ENGINE"] == "django.db.backends.sqlite3"
+            return
+        cursor.execute("SHOW TimeZone")
+        assert cursor.fetchone()[0] == "UTC"
+        adapters = connection.connection.adapters
+        assert adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is UtcTimestamptzLoader
+        cursor.execute(
+            "SELECT '2026-02-16 01:02:03.000450+07'::timestamptz, '1999-12-31 23:59:59.999999+00'::timestamptz, "
+            "NULL::timestamptz, '2026-11-24 08:00:00'::timestamp"
+        )
+        first, second, missing, naive = cursor.fetchone()
+    assert first == dt.datetime(2026, 2, 15, 18, 2, 3, 450, tzinfo=dt.UTC)
+    assert first.tzinfo is dt.UTC
+    assert second == dt.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
+    assert missing is None
+    assert naive == dt.datetime(2026, 11, 24, 8, 0)  # a timestamp without zone stays naive
