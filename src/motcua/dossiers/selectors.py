@@ -336,9 +336,9 @@ def mask_name(name: str) -> str:
     return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split() if part)
 
 
-# the public lookup's two reads, compiled once: it is the page anyone may call most often
-# The lookup joins only the two tables it shows (the procedure's name, the receiving agency): with `_base`'s
-# seven, PostgreSQL spent 3.3 ms planning the join orders of a query that runs in 0.2 ms, two thirds of the
+# The public lookup's two reads, compiled once: it is the page anyone may call most often. The first joins
+# only the two tables the answer names (the procedure's name, the receiving agency): with `_base`'s seven,
+# PostgreSQL spent 3.3 ms planning the join orders of a query that runs in 0.2 ms, two thirds of the
 # database's time per lookup (docs/performance.md, fifth session).
 _PUBLIC_LOOKUP = rows.Prepared(
     lambda: (
