@@ -68,16 +68,17 @@ def _dossier(n: int, **changes: object) -> SimpleNamespace:
         "reception_due_at": _at("2026-11-25T03:00:00"),
         "current_step": SimpleNamespace(name=f"Thẩm định {SCRIPT}"),
         "paused_at": None,
-        "get_status_display": lambda: f"Đang xử lý {SCRIPT}",
+        "status": "processing",
     }
     values.update(changes)
-    return SimpleNamespace(**values)
+    labels = {"processing": f"Đang xử lý {SCRIPT}", "received": "Đã tiếp nhận"}
+    return SimpleNamespace(**values, get_status_display=lambda: labels[str(values["status"])])
 
 
 def test_the_agency_list_rows_are_what_the_template_loop_wrote() -> None:
     page = [
         _dossier(1),
-        _dossier(2, due_at=None),
+        _dossier(2, due_at=None, status="received"),
         _dossier(3, code="mã có dấu cách & <b>", submitted_at=_at("2026-01-01T00:00:00")),
     ]
     for language in ("vi", "en"):
@@ -93,7 +94,7 @@ def test_the_inbox_rows_are_what_the_template_loop_wrote() -> None:
     now = _at("2026-11-28T00:00:00")
     rows = [
         {"dossier": _dossier(1), "due": _at("2026-11-27T09:00:00"), "clock": dt.timedelta(hours=3)},  # late
-        {"dossier": _dossier(2), "due": _at("2026-11-29T09:00:00"), "clock": dt.timedelta(hours=-2)},
+        {"dossier": _dossier(2, status="received"), "due": _at("2026-11-29T09:00:00"), "clock": dt.timedelta(hours=-2)},
         {"dossier": _dossier(3, paused_at=now), "due": _at("2026-11-27T09:00:00"), "clock": None},  # clock stopped
         {"dossier": _dossier(4, current_step=None, reception_due_at=None), "due": None, "clock": None},
         {"dossier": _dossier(5, current_step=SimpleNamespace(name="")), "due": now, "clock": dt.timedelta(0)},

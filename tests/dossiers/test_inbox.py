@@ -39,3 +39,21 @@ def test_inbox_sorts_work_by_step_due_instant_and_counts_it(world: World) -> Non
     assert _codes(selectors.inbox(world.officer.user, now=at("2026-03-05 15:30")).awaiting_reception) == [waiting.code]
     assert selectors.inbox(world.head.user, now=at("2026-03-05 15:30")).counts()["to_do"] == 0
     assert selectors.inbox(world.citizen, now=at("2026-03-05 15:30")).counts()["to_do"] == 0
+
+
+def test_a_dossier_sent_back_is_in_the_tab_of_the_officer_who_holds_it_again(world: World) -> None:
+    kept = submit_counter(world, "2026-03-02 08:40")
+    returned = submit_counter(world, "2026-03-02 08:55")
+    for dossier in (kept, returned):
+        services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:00"))
+        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:10"))
+        services.dossier_forward(dossier=dossier, actor=world.specialist.user, at=at("2026-03-03 10:00"))
+    services.dossier_send_back(dossier=returned, actor=world.head.user, comment="Xem lại", at=at("2026-03-03 11:00"))
+
+    box = selectors.inbox(world.specialist.user, now=at("2026-03-03 11:30"))
+    assert _codes(box.to_do) == [returned.code]
+    assert _codes(box.sent_back) == [returned.code]
+    # the head holds the other one, which was never sent back
+    head = selectors.inbox(world.head.user, now=at("2026-03-03 11:30"))
+    assert kept.code in _codes(head.to_do)
+    assert head.sent_back == []

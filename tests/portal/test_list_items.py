@@ -35,14 +35,15 @@ def _dossier(n: int, **changes: object) -> SimpleNamespace:
         "procedure_version": SimpleNamespace(name=f"Đăng ký khai sinh {SCRIPT}"),
         "submitted_at": _at("2026-11-24T17:30:00"),
         "due_at": _at("2026-12-01T02:05:00"),
-        "get_status_display": lambda: f"Đã tiếp nhận {SCRIPT}",
+        "status": "received",
     }
     values.update(changes)
-    return SimpleNamespace(**values)
+    labels = {"received": f"Đã tiếp nhận {SCRIPT}", "returned": "Đã trả kết quả"}
+    return SimpleNamespace(**values, get_status_display=lambda: labels[str(values["status"])])
 
 
 def test_the_items_are_what_the_template_loop_wrote() -> None:
-    dossiers = [_dossier(1), _dossier(2, due_at=None), _dossier(3, code="mã & <b>")]
+    dossiers = [_dossier(1), _dossier(2, due_at=None, status="returned"), _dossier(3, code="mã & <b>")]
     for language in ("vi", "en"):
         with translation.override(language):
             assert my_dossier_items(dossiers) == Template(LOOP).render(Context({"dossiers": dossiers})), language

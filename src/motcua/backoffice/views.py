@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from hashlib import sha256
 from typing import Any
 
 from django.contrib import messages
@@ -269,7 +270,9 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     overdue = request.GET.get("overdue") == "1"
     dossiers = queues.agency_dossiers(request.user, status=status, query=query, overdue=overdue)
-    page = CappedPaginator(dossiers, 50).get_page(request.GET.get("page"))
+    # the list is this officer's with these filters (the search text hashed: it may be an ID number)
+    remember_as = f"dossier-list:{request.user.pk}:{status}:{int(overdue)}:{sha256(query.encode()).hexdigest()}"
+    page = CappedPaginator(dossiers, 50, remember_as=remember_as).get_page(request.GET.get("page"))
     return render(
         request,
         "backoffice/dossier_list.html",

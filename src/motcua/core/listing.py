@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -32,17 +33,26 @@ def html_row(template: str, *values: Any) -> SafeString:
     )
 
 
+def status_label(labels: dict[str, str], dossier: Any) -> str:
+    """`dossier.get_status_display()`, translated once a list: `labels` is the list's memo of them."""
+    found = labels.get(dossier.status)
+    if found is None:
+        found = labels[dossier.status] = dossier.get_status_display()
+    return found
+
+
 def join_rows(rows: Any) -> SafeString:
     """Rows from `html_row`, one a line; every piece is escaped HTML already."""
     return SafeString("\n".join(rows))
 
 
-def short_when(value: dt.datetime | None) -> str:
-    """`value|date:"d/m/Y H:i"` in the active time zone (Asia/Ho_Chi_Minh); '' for None."""
+def short_when(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str:
+    """`value|date:"d/m/Y H:i"` in the active time zone (Asia/Ho_Chi_Minh), or in `zone` when a list asked
+    for the active one once (`timezone.get_current_timezone()`); '' for None."""
     if value is None:
         return ""
     if timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = value.astimezone(zone) if zone is not None else timezone.localtime(value)
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d} {value.hour:02d}:{value.minute:02d}"
 
 
@@ -57,8 +67,15 @@ class CodeRoute:
         self._routes: dict[tuple[Any, ...], list[str]] = {}
 
     def __call__(self, code: str) -> str:
+        return self.bound()(code)
+
+    def bound(self) -> Callable[[str], str]:
+        """The route for the current request, resolved once, for all the rows of a list."""
         key = (get_script_prefix(), get_urlconf(), get_language())
         route = self._routes.get(key)
         if route is None:
             route = self._routes[key] = reverse(self.name, args=[self.PLACEHOLDER]).rsplit(self.PLACEHOLDER, 1)
-        return quote(str(code), safe=RFC3986_SUBDELIMS + "/~:@").join(route)
+        return lambda code: quote(str(code), safe=_SAFE).join(route)
+
+
+_SAFE = RFC3986_SUBDELIMS + "/~:@"

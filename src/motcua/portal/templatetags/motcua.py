@@ -8,11 +8,12 @@ from typing import Any
 from django import forms, template
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import BoundField
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import TimeUnit
-from motcua.core.listing import CodeRoute, html_row, join_rows, short_when
+from motcua.core.listing import CodeRoute, html_row, join_rows, short_when, status_label
 from motcua.core.money import group_thousands
 
 register = template.Library()
@@ -101,16 +102,18 @@ def my_dossier_items(dossiers: Any) -> SafeString:
     """The items of "Hồ sơ đã nộp" (portal/my_dossiers.html): code and procedure, status, due date when the
     dossier has one, submission time."""
     due, submitted = _("Hẹn trả"), _("Nộp lúc")
+    url, zone = _MY_DOSSIER.bound(), timezone.get_current_timezone()
+    labels: dict[str, str] = {}
     return join_rows(
         html_row(
             _MY_ITEM,
-            _MY_DOSSIER(d.code),
+            url(d.code),
             d.code,
             d.procedure_version.name,
-            d.get_status_display(),
-            html_row(_MY_DUE, due, short_when(d.due_at)) if d.due_at else "",
+            status_label(labels, d),
+            html_row(_MY_DUE, due, short_when(d.due_at, zone)) if d.due_at else "",
             submitted,
-            short_when(d.submitted_at),
+            short_when(d.submitted_at, zone),
         )
         for d in dossiers
     )
