@@ -230,7 +230,12 @@ class Dossier(ChoiceLabels, rows.CompiledSave):
 
     def reception_overdue(self, now: dt.datetime) -> bool:
         """An online dossier neither received nor sent back within its 8 working hours."""
-        return self.status == Status.SUBMITTED and self.reception_due_at is not None and self.reception_due_at < now
+        return reception_overdue(self.status, self.reception_due_at, now)
+
+
+def reception_overdue(status: str, reception_due_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """`Dossier.reception_overdue` on a dossier's two columns (lists that read them without the model)."""
+    return status == Status.SUBMITTED and reception_due_at is not None and reception_due_at < now
 
 
 class Document(ChoiceLabels, rows.CompiledSave):

@@ -7,7 +7,7 @@ import hashlib
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
@@ -26,64 +26,22 @@ from motcua.core.db import joins_as_written
 from motcua.core.errors import FieldError, InvalidInput, NotFound
 from motcua.dossiers import official_forms, selectors, services, uploads
 from motcua.dossiers.lifecycle import Action
-from motcua.dossiers.models import NATIONAL_STATUS_CODE, Dossier, DossierFee
+from motcua.dossiers.models import NATIONAL_STATUS_CODE, Dossier, DossierFee, reception_overdue
 from motcua.dossiers.models import Status as DossierStatus
 from motcua.org.models import Staff
 
 router = Router(tags=["dossiers"])
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value is not None else None
+def _iso(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str | None:
+    return timezone.localtime(value, zone).isoformat() if value is not None else None
 
 
-def dossier_out(dossier: Dossier, fees: list[DossierFee] | None = None) -> dict[str, Any]:
-    """The contract's dossier; `fees`: its fee lines when already in memory (otherwise read)."""
-    step = dossier.current_step
-    fees = list(dossier.fees.all()) if fees is None else fees
-    return {
-        "code": dossier.code,
-        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure_version.name},
-        "receiving_agency": {"code": dossier.receiving_agency.code, "name": dossier.receiving_agency.name},
-        "competent_agency": {"code": dossier.competent_agency.code, "name": dossier.competent_agency.name},
-        "channel": dossier.channel,
-        "status": dossier.status,
-        "status_code": dossier.status_code,
-        "applicant": {
-            "kind": dossier.applicant_kind,
-            "full_name": dossier.applicant_name,
-            "id_number": dossier.applicant_id_number,
-            "birth_date": dossier.applicant_birth_date.isoformat() if dossier.applicant_birth_date else None,
-            "phone": dossier.applicant_phone,
-            "email": dossier.applicant_email,
-        },
-        "submitted_at": _iso(dossier.submitted_at),
-        "received_at": _iso(dossier.received_at),
-        "due_at": _iso(dossier.due_at),
-        "finished_at": _iso(dossier.finished_at),
-        "returned_at": _iso(dossier.returned_at),
-        "paused": dossier.paused,
-        "timeliness": dossier.timeliness or None,
-        "current_step": {
-            "name": step.name,
-            "assignee": step.assignee.user.get_username() if step.assignee else None,
-            "due_at": _iso(step.due_at),
-        }
-        if step is not None
-        else None,
-        "fees": [{"name": f.name, "kind": f.kind, "amount": f.amount, "paid": f.paid_at is not None} for f in fees],
-        "amount_due": sum(f.amount for f in fees if f.paid_at is None),
-        "outcome": dossier.outcome or None,
-        "revision": dossier.revision,
-        "reception_due_at": _iso(dossier.reception_due_at),
-        "reception_overdue": dossier.reception_overdue(timezone.now()),
-    }
-
-
-# What `dossier_out` reads, for lists: a page of 50 dossiers built some 380 model instances, each with every
-# column of its table (the user's password hash and the agencies' addresses among them); reading only these
-# made a page of the API a third cheaper (docs/performance.md, fifth session). `tests/api` checks that a list
-# item equals the dossier's own answer, so a field added to `dossier_out` and not here fails there.
+# What the contract's dossier shows, as the names `values_list` reads them: a list reads these columns in one
+# statement and builds its items from the tuples (`dossier_items`). Building model instances for them, some
+# 380 a page of 50 with the fee lines' prefetch, was most of the list's CPU (docs/performance.md, seventh
+# session). A dossier already in memory gives the same names through its related objects (`_values_of`), so
+# both go through `_dossier_answer`; `tests/api` checks that a list item equals the dossier's own answer.
 DOSSIER_OUT_FIELDS = (
     "code",
     "procedure__code",
@@ -107,6 +65,7 @@ DOSSIER_OUT_FIELDS = (
     "returned_at",
     "paused_at",
     "timeliness",
+    "current_step_id",
     "current_step__name",
     "current_step__due_at",
     "current_step__assignee__user__username",
@@ -114,6 +73,94 @@ DOSSIER_OUT_FIELDS = (
     "revision",
     "reception_due_at",
 )
+FeeRow = tuple[str, str, int, "dt.datetime | None"]  # name, kind, amount, paid_at
+_FEE_COLUMNS = ("name", "kind", "amount", "paid_at")
+
+
+def _values_of(dossier: Dossier) -> dict[str, Any]:
+    """DOSSIER_OUT_FIELDS off a dossier in memory, each followed through its related objects (None past a
+    missing one: a dossier with no current step has no step name)."""
+    values: dict[str, Any] = {}
+    for name in DOSSIER_OUT_FIELDS:
+        found: Any = dossier
+        for part in name.split("__"):
+            found = getattr(found, part) if found is not None else None
+        values[name] = found
+    return values
+
+
+def _dossier_answer(v: dict[str, Any], fees: list[FeeRow], now: dt.datetime, zone: dt.tzinfo) -> dict[str, Any]:
+    """The contract's dossier from DOSSIER_OUT_FIELDS' values and its fee lines."""
+    return {
+        "code": v["code"],
+        "procedure": {"code": v["procedure__code"], "name": v["procedure_version__name"]},
+        "receiving_agency": {"code": v["receiving_agency__code"], "name": v["receiving_agency__name"]},
+        "competent_agency": {"code": v["competent_agency__code"], "name": v["competent_agency__name"]},
+        "channel": v["channel"],
+        "status": v["status"],
+        "status_code": NATIONAL_STATUS_CODE[v["status"]],
+        "applicant": {
+            "kind": v["applicant_kind"],
+            "full_name": v["applicant_name"],
+            "id_number": v["applicant_id_number"],
+            "birth_date": v["applicant_birth_date"].isoformat() if v["applicant_birth_date"] else None,
+            "phone": v["applicant_phone"],
+            "email": v["applicant_email"],
+        },
+        "submitted_at": _iso(v["submitted_at"], zone),
+        "received_at": _iso(v["received_at"], zone),
+        "due_at": _iso(v["due_at"], zone),
+        "finished_at": _iso(v["finished_at"], zone),
+        "returned_at": _iso(v["returned_at"], zone),
+        "paused": v["paused_at"] is not None,
+        "timeliness": v["timeliness"] or None,
+        "current_step": {
+            "name": v["current_step__name"],
+            "assignee": v["current_step__assignee__user__username"],
+            "due_at": _iso(v["current_step__due_at"], zone),
+        }
+        if v["current_step_id"] is not None
+        else None,
+        "fees": [
+            {"name": name, "kind": kind, "amount": amount, "paid": paid is not None}
+            for name, kind, amount, paid in fees
+        ],
+        "amount_due": sum(amount for _name, _kind, amount, paid in fees if paid is None),
+        "outcome": v["outcome"] or None,
+        "revision": v["revision"],
+        "reception_due_at": _iso(v["reception_due_at"], zone),
+        "reception_overdue": reception_overdue(v["status"], v["reception_due_at"], now),
+    }
+
+
+def dossier_out(dossier: Dossier, fees: list[DossierFee] | None = None) -> dict[str, Any]:
+    """The contract's dossier; `fees`: its fee lines when already in memory (otherwise read)."""
+    lines = list(dossier.fees.all()) if fees is None else fees
+    return _dossier_answer(
+        _values_of(dossier),
+        [(f.name, f.kind, f.amount, f.paid_at) for f in lines],
+        timezone.now(),
+        timezone.get_current_timezone(),
+    )
+
+
+def dossier_rows(dossiers: QuerySet[Dossier], limit: int) -> list[dict[str, Any]]:
+    """The first `limit` rows of `dossiers` as DOSSIER_OUT_FIELDS' values and their `pk`: one statement,
+    planned with its joins as written, and no model instance."""
+    names = ("pk", *DOSSIER_OUT_FIELDS)
+    with joins_as_written(dossiers.db):
+        return [dict(zip(names, row, strict=True)) for row in dossiers.values_list(*names)[:limit]]
+
+
+def dossier_items(rows: list[dict[str, Any]], using: str) -> list[dict[str, Any]]:
+    """The contract's dossiers of `dossier_rows`, with their fee lines read in one statement."""
+    fees: dict[int, list[FeeRow]] = {}
+    if rows:
+        lines = DossierFee.objects.using(using).filter(dossier_id__in=[v["pk"] for v in rows])
+        for dossier_id, name, kind, amount, paid_at in lines.values_list("dossier_id", *_FEE_COLUMNS):
+            fees.setdefault(dossier_id, []).append((name, kind, amount, paid_at))
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    return [_dossier_answer(v, fees.get(v["pk"], []), now, zone) for v in rows]
 
 
 # The dossier's output schemas are plain pydantic models, not ninja `Schema`s: the views give them dicts
@@ -368,9 +415,6 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
         agency=filters.agency,
         overdue=filters.overdue,
         assigned_to_me=filters.assigned_to_me,
-    ).only(*DOSSIER_OUT_FIELDS)
-    dossiers = dossiers.prefetch_related(
-        Prefetch("fees", queryset=DossierFee.objects.only("dossier_id", "name", "kind", "amount", "paid_at"))
     )
     # newest first; the cursor is the (submitted_at, pk) of the last row
     dossiers = dossiers.order_by("-submitted_at", "-pk")
@@ -385,13 +429,12 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
         from django.db.models import Q
 
         dossiers = dossiers.filter(Q(submitted_at__lt=moment) | Q(submitted_at=moment, pk__lt=last_pk))
-    with joins_as_written(dossiers.db):
-        page = list(dossiers[: filters.page_size + 1])
+    rows = dossier_rows(dossiers, filters.page_size + 1)
     next_cursor = None
-    if len(page) > filters.page_size:
-        page = page[: filters.page_size]
-        next_cursor = encode_cursor(f"{page[-1].submitted_at.isoformat()}|{page[-1].pk}")
-    return {"items": [dossier_out(d) for d in page], "next": next_cursor}
+    if len(rows) > filters.page_size:
+        rows = rows[: filters.page_size]
+        next_cursor = encode_cursor(f"{rows[-1]['submitted_at'].isoformat()}|{rows[-1]['pk']}")
+    return {"items": dossier_items(rows, dossiers.db), "next": next_cursor}
 
 
 @router.get(
