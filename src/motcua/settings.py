@@ -87,13 +87,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "motcua.accounts.middleware.OTPMiddleware",  # django-otp's, its TOTP device read by SQL written once
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.urls"
+
+# Django's ModelBackend and database sessions, each with its hot read compiled once (the modules say why)
+AUTHENTICATION_BACKENDS = ["motcua.accounts.backends.AccountBackend"]
+SESSION_ENGINE = "motcua.core.sessions"
 
 TEMPLATES = [
     {
@@ -357,7 +361,7 @@ if MOTCUA_OIDC_ENABLED:
     if _oidc_missing:
         raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set but not: {', '.join(_oidc_missing)} (docs/accounts.md)")
     AUTHENTICATION_BACKENDS = [
-        *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+        *AUTHENTICATION_BACKENDS,
         "motcua.accounts.oidc.IdentityBackend",
     ]
 # Population database (Cơ sở dữ liệu quốc gia về dân cư), motcua.integrations.population: "simulator" (sample

@@ -42,7 +42,7 @@ def provider(settings: Any) -> Iterator[Provider]:
     with Provider(claims=dict(CLAIMS)) as running:
         for name, value in running.settings().items():
             setattr(settings, name, value)
-        settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", BACKEND]
+        settings.AUTHENTICATION_BACKENDS = ["motcua.accounts.backends.AccountBackend", BACKEND]
         yield running
 
 

@@ -39,7 +39,7 @@ def load(**variables: str) -> subprocess.CompletedProcess[str]:
 def test_single_sign_on_is_off_without_a_client_id() -> None:
     result = load()
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [False, ["django.contrib.auth.backends.ModelBackend"], "sub"]
+    assert json.loads(result.stdout) == [False, ["motcua.accounts.backends.AccountBackend"], "sub"]
 
 
 def test_a_client_id_without_the_endpoints_is_refused() -> None:
@@ -53,6 +53,6 @@ def test_a_complete_configuration_adds_the_back_end_and_the_claim_mapping() -> N
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [
         True,
-        ["django.contrib.auth.backends.ModelBackend", "motcua.accounts.oidc.IdentityBackend"],
+        ["motcua.accounts.backends.AccountBackend", "motcua.accounts.oidc.IdentityBackend"],
         "citizen_id",
     ]

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, DossierDraft, SatisfactionRating, Status, StoredDocument
@@ -157,6 +158,16 @@ def test_my_dossiers_lists_only_mine(world: World) -> None:
     assert mine.code in page and theirs.code not in page
     assert signed_in(world.citizen).get(f"/ho-so-cua-toi/{theirs.code}/").status_code == 404
     assert signed_in(world.officer.user).get(f"/ho-so-cua-toi/{mine.code}/").status_code == 404
+
+
+def test_my_dossiers_lists_my_drafts_only(world: World) -> None:
+    signed_in(world.citizen).post(f"/thu-tuc/{world.version.procedure.code}/nop-truc-tuyen/")
+    draft = DossierDraft.objects.get()
+    mine = signed_in(world.citizen).get("/ho-so-cua-toi/").content.decode()
+    assert f'href="/ho-so-cua-toi/nhap/{draft.pk}/"' in mine and world.version.name in mine
+    assert timezone.localtime(draft.updated_at).strftime("%d/%m/%Y %H:%M") in mine
+    theirs = signed_in(world.other_citizen).get("/ho-so-cua-toi/").content.decode()
+    assert f"/ho-so-cua-toi/nhap/{draft.pk}/" not in theirs and "Hồ sơ đang soạn" not in theirs
 
 
 def test_my_dossiers_shows_each_row_from_one_read(world: World, django_assert_max_num_queries: Any) -> None:

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.accounts import oidc, selectors, services
+from motcua.accounts.backends import BACKEND
 from motcua.accounts.forms import (
     LoginForm,
     ProfileForm,
@@ -39,7 +40,6 @@ from motcua.org import access
 PENDING_REGISTRATION = "accounts_pending_registration"
 PENDING_RESET = "accounts_pending_reset"
 STAFF_HOME = "/can-bo/"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _client(request: HttpRequest) -> str:
@@ -172,7 +172,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_REGISTRATION, None)
             if pending and pending == user.get_username():
                 # the same browser registered with the password a minute ago: sign it in
-                login(request, user, backend=MODEL_BACKEND)
+                login(request, user, backend=BACKEND)
                 messages.success(request, _("Tài khoản đã được kích hoạt."))
                 return HttpResponseRedirect(reverse("accounts:profile"))
             messages.success(request, _("Tài khoản đã được kích hoạt. Mời bạn đăng nhập."))

@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from motcua.accounts.backends import BACKEND
 from motcua.backoffice import guard
 from motcua.backoffice.forms import CodeForm, LoginForm
 from motcua.core import lockout, ratelimit
@@ -99,7 +100,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             lockout.record_success(name)
             request.session.pop(PENDING, None)
             if not request.user.is_authenticated:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=BACKEND)
             request.session.cycle_key()  # a new session id for the raised privilege
             otp_login(request, device)
             return HttpResponseRedirect(_next(request))

@@ -75,7 +75,7 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
         request,
         "portal/my_dossiers.html",
         {
-            "dossiers": list(selectors.account_dossier_list(request.user)[:200]),
+            "dossiers": selectors.account_dossier_list(request.user),
             "drafts": online.drafts_of(request.user),
         },
     )

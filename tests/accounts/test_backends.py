@@ -1,0 +1,146 @@
+"""The sign-in backend, the session engine and the OTP middleware: the same answers as Django's and
+django-otp's, each hot read one statement (docs/performance.md, seventh session)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from motcua.accounts.backends import AccountBackend
+from motcua.accounts.middleware import OTPMiddleware
+from motcua.core.sessions import SessionStore
+from motcua.org import access
+from motcua.org.models import Role, Staff
+from tests.factories import UserFactory, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+# ---- the backend -----------------------------------------------------------------------------------------
+
+
+def test_get_user_reads_the_user_with_staff_record_and_agency_in_one_statement() -> None:
+    staff = make_staff(Role.SPECIALIST)
+    with CaptureQueriesContext(connection) as queries:
+        user = AccountBackend().get_user(staff.user.pk)
+        assert user == staff.user
+        assert access.staff_of(user) == staff
+        assert user.staff.agency == staff.agency
+    assert len(queries) == 1, [q["sql"] for q in queries]
+
+
+def test_a_citizen_has_no_staff_record_and_costs_no_second_read() -> None:
+    citizen = UserFactory()
+    with CaptureQueriesContext(connection) as queries:
+        user = AccountBackend().get_user(citizen.pk)
+        assert user == citizen
+        assert access.staff_of(user) is None
+        with pytest.raises(Staff.DoesNotExist):
+            user.staff  # noqa: B018
+    assert len(queries) == 1
+
+
+def test_inactive_unknown_and_impossible_users_are_nobody() -> None:
+    inactive = UserFactory(is_active=False)
+    backend = AccountBackend()
+    assert backend.get_user(inactive.pk) is None
+    assert backend.get_user(inactive.pk + 1000) is None
+    assert backend.get_user(2**70) is None  # beyond the column: no match, no error
+
+
+def test_a_changed_password_ends_the_other_sessions() -> None:
+    """Django checks the session's password hash against the user the backend gives."""
+    staff = make_staff(Role.SPECIALIST)
+    staff.user.set_password("Cũ-2026!")
+    staff.user.save()
+    client = Client()
+    client.force_login(staff.user, backend="motcua.accounts.backends.AccountBackend")
+    assert client.get("/can-bo/").status_code == 200
+    staff.user.set_password("Mới-2026!")
+    staff.user.save()
+    assert client.get("/can-bo/").status_code == 302
+
+
+# ---- the session engine ----------------------------------------------------------------------------------
+
+
+def test_a_session_is_read_back_by_either_engine() -> None:
+    ours = SessionStore()
+    ours["greeting"] = "xin chào"
+    ours.save()
+    assert DjangoSessionStore(ours.session_key)["greeting"] == "xin chào"
+    theirs = DjangoSessionStore()
+    theirs["count"] = 3
+    theirs.save()
+    assert SessionStore(theirs.session_key)["count"] == 3
+
+
+def test_an_expired_or_unknown_session_is_empty_and_its_key_forgotten() -> None:
+    store = SessionStore()
+    store["greeting"] = "xin chào"
+    store.save()
+    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {} and expired.session_key is None
+    unknown = SessionStore("k" * 32)
+    assert unknown.load() == {} and unknown.session_key is None
+
+
+# ---- the OTP middleware ----------------------------------------------------------------------------------
+
+
+def _verified_user(session: dict[str, Any], user: Any) -> Any:
+    request = RequestFactory().get("/can-bo/")
+    request.session = session  # type: ignore[assignment]
+    request.user = user
+    OTPMiddleware(lambda r: None)._install_lazy_accessors(request)
+    return request.user
+
+
+def test_the_officer_s_own_confirmed_device_verifies_them() -> None:
+    staff = make_staff(Role.SPECIALIST)
+    device = TOTPDevice.objects.create(user=staff.user, name="phone", confirmed=True)
+    session = {DEVICE_ID_SESSION_KEY: device.persistent_id}
+    with CaptureQueriesContext(connection) as queries:
+        user = _verified_user(session, staff.user)
+        assert user.is_verified() and user.otp_device == device
+    assert len(queries) == 1
+
+
+@pytest.mark.parametrize("case", ["another user's", "unconfirmed", "unknown", "not a number", "another kind"])
+def test_any_other_device_id_verifies_nobody_and_leaves_the_session(case: str) -> None:
+    staff = make_staff(Role.SPECIALIST)
+    other = make_staff(Role.SPECIALIST)
+    theirs = TOTPDevice.objects.create(user=other.user, name="phone", confirmed=True)
+    unconfirmed = TOTPDevice.objects.create(user=staff.user, name="new", confirmed=False)
+    persistent_id = {
+        "another user's": theirs.persistent_id,
+        "unconfirmed": unconfirmed.persistent_id,
+        "unknown": f"{TOTPDevice.model_label()}/{theirs.pk + 100}",
+        "not a number": f"{TOTPDevice.model_label()}/x1",
+        "another kind": f"otp_static.staticdevice/{theirs.pk}",
+    }[case]
+    session = {DEVICE_ID_SESSION_KEY: persistent_id}
+    user = _verified_user(session, staff.user)
+    assert not user.is_verified() and user.otp_device is None
+    assert DEVICE_ID_SESSION_KEY not in session
+
+
+def test_the_settings_use_them() -> None:
+    from django.conf import settings
+
+    assert settings.AUTHENTICATION_BACKENDS[0] == "motcua.accounts.backends.AccountBackend"
+    assert settings.SESSION_ENGINE == "motcua.core.sessions"
+    assert "motcua.accounts.middleware.OTPMiddleware" in settings.MIDDLEWARE
+    assert get_user_model()._meta.pk.name == "id"
