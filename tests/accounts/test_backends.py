@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -144,3 +145,16 @@ def test_the_settings_use_them() -> None:
     assert settings.SESSION_ENGINE == "motcua.core.sessions"
     assert "motcua.accounts.middleware.OTPMiddleware" in settings.MIDDLEWARE
     assert get_user_model()._meta.pk.name == "id"
+
+
+def test_only_a_confirmed_device_of_one_s_own_counts_as_a_second_factor() -> None:
+    staff = make_staff(Role.SPECIALIST)
+    other = make_staff(Role.SPECIALIST)
+    TOTPDevice.objects.create(user=other.user, name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=staff.user, name="new", confirmed=False)
+    assert not access.has_second_factor_device(staff.user)
+    assert not access.has_second_factor_device(AnonymousUser())
+    TOTPDevice.objects.create(user=staff.user, name="phone", confirmed=True)
+    with CaptureQueriesContext(connection) as queries:
+        assert access.has_second_factor_device(staff.user)
+    assert len(queries) == 1
