@@ -163,6 +163,22 @@ def test_role_permission_matrix(world, role, permission):
             assert can(user, permission, agency) is False
 
 
+@pytest.mark.parametrize("role", sorted(set(Role) - access.PROVINCE_WIDE_ROLES))
+def test_anywhere_is_answered_without_a_query_for_agency_and_subtree_roles(world, role, django_assert_num_queries):
+    """`can(user, permission)` with no agency: the officer's own agency is in every such scope (the back
+    office's menu asks five of these on every page)."""
+    staff = make_staff(role, agency=world.home_of(role))
+    user = get_user_model().objects.get(pk=staff.user_id)
+    staff = access.staff_of(user)
+    assert staff is not None
+    staff.role_set  # noqa: B018  read once, as every request reads it
+    for permission in Permission:
+        with django_assert_num_queries(0):
+            granted = can(user, permission)
+        assert granted is (permission in EXPECTED_PERMISSIONS[role])
+        assert granted is agencies_in_scope(user, permission).exists()
+
+
 def test_province_admin_sees_the_whole_province_only(world):
     admin = make_staff(Role.PROVINCE_ADMIN, agency=world.committee).user
     assert codes(agencies_in_scope(admin, P.MANAGE_AGENCIES)) == {

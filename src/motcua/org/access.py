@@ -129,7 +129,7 @@ def agency_ids_in_scope(user: Any, permission: Permission) -> list[int]:
 
 def can(user: Any, permission: Permission, agency: Agency | None = None) -> bool:
     """Whether `user` holds `permission`, on `agency` when one is given (anywhere otherwise)."""
-    if agency is not None and not getattr(user, "is_superuser", False):
+    if not getattr(user, "is_superuser", False):
         # the common answers need no query: no role granting it, or the staff member's own agency
         staff = staff_of(user)
         if staff is None:
@@ -137,9 +137,12 @@ def can(user: Any, permission: Permission, agency: Agency | None = None) -> bool
         roles = staff.role_set & GRANTS[permission]
         if not roles:
             return False
-        if agency.pk == staff.agency_id:
+        if agency is None:
+            if not roles & PROVINCE_WIDE_ROLES:
+                return True  # "anywhere": their own agency is in the scope of an agency or subtree role
+        elif agency.pk == staff.agency_id:
             return True
-        if not roles & (PROVINCE_WIDE_ROLES | SUBTREE_ROLES):
+        elif not roles & (PROVINCE_WIDE_ROLES | SUBTREE_ROLES):
             return False  # own-agency roles only, and this is another agency
     scope = agencies_in_scope(user, permission)
     if agency is None:
