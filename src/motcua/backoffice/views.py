@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from hashlib import sha256
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -273,6 +274,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     # the list is this officer's with these filters (the search text hashed: it may be an ID number)
     remember_as = f"dossier-list:{request.user.pk}:{status}:{int(overdue)}:{sha256(query.encode()).hexdigest()}"
     page = CappedPaginator(dossiers, 50, remember_as=remember_as).get_page(request.GET.get("page"))
+    page.object_list = selectors.list_rows(cast(QuerySet[Dossier], page.object_list))  # the page's slice
     return render(
         request,
         "backoffice/dossier_list.html",
