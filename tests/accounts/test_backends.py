@@ -4,9 +4,12 @@ django-otp's, each hot read one statement (docs/performance.md, seventh session)
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
@@ -158,3 +161,49 @@ def test_only_a_confirmed_device_of_one_s_own_counts_as_a_second_factor() -> Non
     with CaptureQueriesContext(connection) as queries:
         assert access.has_second_factor_device(staff.user)
     assert len(queries) == 1
+
+
+def test_no_user_id_is_nobody() -> None:
+    assert AccountBackend().get_user(None) is None
+
+
+# ---- the upgrade: sessions signed in by Django's ModelBackend ------------------------------------------------
+
+MIGRATION = importlib.import_module("motcua.accounts.migrations.0002_sessions_signed_in_by_account_backend")
+
+
+def _signed_in_session(user: Any, backend: str, *, expired: bool = False) -> str:
+    store = SessionStore()
+    store.update(
+        {"_auth_user_id": str(user.pk), "_auth_user_backend": backend, "_auth_user_hash": user.get_session_auth_hash()}
+    )
+    store.save()
+    if expired:
+        Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - dt.timedelta(days=1))
+    assert store.session_key is not None
+    return store.session_key
+
+
+def test_the_upgrade_keeps_password_sign_ins_signed_in_and_can_be_undone() -> None:
+    staff = make_staff(Role.SPECIALIST)
+    old = "django.contrib.auth.backends.ModelBackend"
+    key = _signed_in_session(staff.user, old)
+    expired = _signed_in_session(staff.user, old, expired=True)
+    sso = _signed_in_session(staff.user, "motcua.accounts.oidc.IdentityBackend")
+    Session.objects.create(
+        session_key="x" * 32, session_data="not a session", expire_date=timezone.now() + dt.timedelta(days=1)
+    )
+    client = Client()
+    client.cookies["sessionid"] = key
+    assert client.get("/can-bo/").status_code == 302  # the old back end is no longer listed: signed out
+
+    editor = SimpleNamespace(connection=connection)
+    MIGRATION.rename_backend(django_apps, editor)
+    assert SessionStore(key)["_auth_user_backend"] == "motcua.accounts.backends.AccountBackend"
+    assert client.get("/can-bo/").status_code == 200
+    assert SessionStore(expired).load() == {}  # expired ones are left alone (and stay expired)
+    assert DjangoSessionStore(sso)["_auth_user_backend"] == "motcua.accounts.oidc.IdentityBackend"
+    assert Session.objects.get(session_key="x" * 32).session_data == "not a session"
+
+    MIGRATION.rename_backend_back(django_apps, editor)
+    assert SessionStore(key)["_auth_user_backend"] == old

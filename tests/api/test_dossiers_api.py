@@ -31,7 +31,7 @@ from motcua.core.outbox import OutboxEvent
 from motcua.dossiers import services
 from motcua.dossiers.models import NATIONAL_STATUS_CODE, Dossier, Status, Upload
 from tests.dossiers import conftest as small_province
-from tests.dossiers.conftest import World, at, submit_counter, submit_online
+from tests.dossiers.conftest import VN, World, at, submit_counter, submit_online
 from tests.factories import PASSWORD, SMALL_PDF, CommuneFactory
 
 PROBLEM = "application/problem+json"
@@ -836,6 +836,44 @@ def test_a_list_item_is_the_dossier_s_own_answer(client: Client, tokens: Tokens,
     assert items[3]["reception_overdue"] is True
     for item in items:
         assert item == client.get(f"/api/v1/dossiers/{item['code']}", headers=headers).json()
+
+
+def test_the_dossier_answer_field_by_field(client: Client, tokens: Tokens, world: World, clock: Any) -> None:
+    """What the list and the detail both write (`_dossier_answer`), against the dossier's own fields."""
+    dossier = submit_counter(world, "2026-03-02 09:10")
+    services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:11"))
+    services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:12"))
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    dossier.fees.filter(pk=dossier.fees.order_by("pk").values("pk")[:1]).update(paid_at=at("2026-03-02 09:15"))
+    clock.move_to(at("2026-03-03 16:00"))
+    headers = tokens.headers(world.officer.user)
+    detail = client.get(f"/api/v1/dossiers/{dossier.code}", headers=headers).json()
+    listed = client.get("/api/v1/dossiers", {"page_size": 50}, headers=headers).json()["items"]
+    assert [item for item in listed if item["code"] == dossier.code] == [detail]
+
+    step = dossier.current_step
+    assert step is not None
+    fees = list(dossier.fees.all())
+    assert detail["procedure"] == {"code": dossier.procedure.code, "name": dossier.procedure_version.name}
+    assert detail["receiving_agency"] == {"code": dossier.receiving_agency.code, "name": dossier.receiving_agency.name}
+    assert detail["competent_agency"] == {"code": dossier.competent_agency.code, "name": dossier.competent_agency.name}
+    assert (detail["status"], detail["status_code"]) == (dossier.status, NATIONAL_STATUS_CODE[dossier.status])
+    assert detail["applicant"]["full_name"] == dossier.applicant_name
+    assert detail["applicant"]["id_number"] == dossier.applicant_id_number
+    assert detail["submitted_at"] == "2026-03-02T09:10:00+07:00"  # in Vietnam's time, whatever the server's
+    assert detail["received_at"] == "2026-03-02T09:11:00+07:00"
+    assert detail["finished_at"] is None and detail["paused"] is False and detail["outcome"] is None
+    assert detail["current_step"] == {
+        "name": step.name,
+        "assignee": step.assignee.user.get_username() if step.assignee else None,
+        "due_at": step.due_at.astimezone(VN).isoformat() if step.due_at else None,
+    }
+    assert len(fees) >= 1 and fees[0].paid_at is not None
+    assert detail["fees"] == [
+        {"name": f.name, "kind": f.kind, "amount": f.amount, "paid": f.paid_at is not None} for f in fees
+    ]
+    assert detail["amount_due"] == sum(f.amount for f in fees if f.paid_at is None)
+    assert detail["revision"] == dossier.revision and detail["reception_overdue"] is False
 
 
 # ---- detail and history ---------------------------------------------------------------------------------

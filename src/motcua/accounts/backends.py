@@ -33,5 +33,7 @@ _USER = rows.Prepared(_user_query)
 class AccountBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         """The active user `user_id` (from the session), with their staff record and agency; None otherwise."""
+        if user_id is None:
+            return None
         user = _USER.first(pk=user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

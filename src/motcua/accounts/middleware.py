@@ -21,6 +21,6 @@ _TOTP = rows.Prepared(lambda: TOTPDevice.objects.filter(pk=rows.param(TOTPDevice
 class OTPMiddleware(BaseOTPMiddleware):
     def _device_from_persistent_id(self, persistent_id: str) -> Any:
         label, _, number = self._normalize_persistent_id(persistent_id).rpartition("/")
-        if label == _TOTP_LABEL and number.isascii() and number.isdigit():
+        if label == _TOTP_LABEL and number.isascii() and number.isdigit() and len(number) <= 18:
             return _TOTP.first(pk=int(number))
         return super()._device_from_persistent_id(persistent_id)
