@@ -78,7 +78,7 @@ INBOX_TABS = [
 ]
 
 
-def _step_due(dossier: Dossier) -> dt.datetime | None:
+def _step_due(dossier: Dossier | selectors.InboxRow) -> dt.datetime | None:
     step = dossier.current_step
     return step.due_at if step is not None and step.due_at is not None else dossier.due_at
 
@@ -135,7 +135,7 @@ def reception(request: HttpRequest) -> HttpResponse:
         results = list(catalog_selectors.procedure_search(q=form.cleaned_data["q"])[:30])
     now = timezone.now()
     staff = access.staff_of(request.user)
-    waiting: list[Dossier] = []
+    waiting: list[selectors.InboxRow] = []
     if staff is not None and access.can(request.user, access.Permission.RECEIVE_DOSSIER, staff.agency):
         waiting = selectors.inbox_rows(selectors.awaiting_reception(staff.agency))
     return render(

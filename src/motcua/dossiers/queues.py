@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -66,8 +67,18 @@ def reception_due_preview(version: ProcedureVersion, *, at: dt.datetime | None =
     return clock.period_due(version, clock.effective_start(moment))
 
 
+class ReceptionClocked(Protocol):
+    """What the reception clock reads of a dossier: a `Dossier`, or an inbox row (`selectors.InboxRow`)."""
+
+    @property
+    def reception_due_at(self) -> dt.datetime | None: ...
+
+    @property
+    def status(self) -> str: ...
+
+
 def reception_hours_left(
-    dossier: Dossier, *, now: dt.datetime | None = None, calendar: WorkingCalendar | None = None
+    dossier: ReceptionClocked, *, now: dt.datetime | None = None, calendar: WorkingCalendar | None = None
 ) -> dt.timedelta | None:
     """Working time left on an online dossier's 8-hour reception clock (negative when overdue)."""
     if dossier.reception_due_at is None or dossier.status != Status.SUBMITTED:
@@ -79,7 +90,7 @@ def reception_hours_left(
     return -cal.between(dossier.reception_due_at, moment)
 
 
-def reception_clocks(dossiers: list[Dossier], *, now: dt.datetime | None = None) -> list[dt.timedelta | None]:
+def reception_clocks(dossiers: Sequence[ReceptionClocked], *, now: dt.datetime | None = None) -> list[dt.timedelta | None]:
     """`reception_hours_left` of each dossier, with one calendar (read only when a dossier has the clock)."""
     if not any(d.reception_due_at is not None and d.status == Status.SUBMITTED for d in dossiers):
         return [None] * len(dossiers)
