@@ -60,9 +60,7 @@ def test_the_inbox_rows_read_as_tuples_are_the_dossiers_rows(world: World) -> No
     dossiers = [online, received, forwarded]
     items = [selectors.InboxItem(d.pk, d.code, None) for d in dossiers]
     read = selectors.inbox_rows(items)
-    models = [
-        Dossier.objects.select_related("procedure_version", "current_step").get(pk=d.pk) for d in dossiers
-    ]
+    models = [Dossier.objects.select_related("procedure_version", "current_step").get(pk=d.pk) for d in dossiers]
     assert [row.code for row in read] == [d.code for d in dossiers]
     steps = [(d.current_step.name, d.current_step.due_at) if d.current_step else None for d in models]
     assert [(r.current_step.name, r.current_step.due_at) if r.current_step else None for r in read] == steps

@@ -90,7 +90,9 @@ def reception_hours_left(
     return -cal.between(dossier.reception_due_at, moment)
 
 
-def reception_clocks(dossiers: Sequence[ReceptionClocked], *, now: dt.datetime | None = None) -> list[dt.timedelta | None]:
+def reception_clocks(
+    dossiers: Sequence[ReceptionClocked], *, now: dt.datetime | None = None
+) -> list[dt.timedelta | None]:
     """`reception_hours_left` of each dossier, with one calendar (read only when a dossier has the clock)."""
     if not any(d.reception_due_at is not None and d.status == Status.SUBMITTED for d in dossiers):
         return [None] * len(dossiers)
