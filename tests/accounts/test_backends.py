@@ -25,7 +25,7 @@ from motcua.accounts.backends import AccountBackend
 from motcua.accounts.middleware import OTPMiddleware
 from motcua.core.sessions import SessionStore
 from motcua.org import access
-from motcua.org.models import Role, Staff
+from motcua.org.models import Role, Staff, StaffRole
 from tests.factories import UserFactory, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,25 @@ def test_get_user_reads_the_user_with_staff_record_and_agency_in_one_statement()
         assert access.staff_of(user) == staff
         assert user.staff.agency == staff.agency
     assert len(queries) == 1, [q["sql"] for q in queries]
+
+
+@pytest.mark.parametrize(
+    "roles", [(Role.SPECIALIST,), (Role.ONE_STOP_OFFICER, Role.DIVISION_HEAD, Role.AGENCY_LEADER), ()]
+)
+def test_the_staff_record_s_roles_come_with_the_user(roles: tuple[str, ...]) -> None:
+    """`role_set` (every back-office request asks it) is read with the user, as the ORM reads it."""
+    staff = make_staff(*roles)
+    make_staff(Role.MONITOR, agency=staff.agency)  # another officer's roles are not theirs
+    with CaptureQueriesContext(connection) as queries:
+        user = AccountBackend().get_user(staff.user.pk)
+        assert user.staff.role_set == frozenset(roles)
+        assert access.can(user, access.Permission.VIEW_REPORTS) is (Role.AGENCY_LEADER in roles)
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert Staff.objects.get(pk=staff.pk).role_set == frozenset(roles)  # the other read agrees
+    StaffRole.objects.create(staff=staff, role=Role.MONITOR)  # a role granted counts at the next request
+    assert AccountBackend().get_user(staff.user.pk).staff.role_set == frozenset(roles) | {Role.MONITOR}
+    StaffRole.objects.filter(staff=staff).delete()  # and a role taken away
+    assert AccountBackend().get_user(staff.user.pk).staff.role_set == frozenset()
 
 
 def test_a_citizen_has_no_staff_record_and_costs_no_second_read() -> None:

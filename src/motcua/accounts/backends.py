@@ -5,7 +5,8 @@ Every signed-in request reads its user; every back-office request then read the 
 access checks, its agency: three statements compiled by the ORM each time (docs/performance.md, seventh
 session). `get_user` reads the three rows in one statement (`rows.Prepared`, outer joins: a citizen has no
 staff record) and caches them on the user as `select_related` does, so `user.staff` and `staff.agency` cost
-nothing more. Passwords, permissions and `user_can_authenticate` are `ModelBackend`'s.
+nothing more; the staff record's roles come with them (`org.models.roles_of`), so `staff.role_set` costs no
+statement either. Passwords, permissions and `user_can_authenticate` are `ModelBackend`'s.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from motcua.core import rows
+from motcua.org.models import remember_roles, roles_of
 
 BACKEND = "motcua.accounts.backends.AccountBackend"
 
 
 def _user_query() -> Any:
     model = get_user_model()
-    return model._default_manager.select_related("staff__agency").filter(
-        pk=rows.param(model, model._meta.pk.name, "pk")
-    )[:1]
+    return (
+        model._default_manager.select_related("staff__agency")
+        .annotate(staff_roles=roles_of("staff"))
+        .filter(pk=rows.param(model, model._meta.pk.name, "pk"))[:1]
+    )
 
 
 _USER = rows.Prepared(_user_query)
@@ -36,4 +40,9 @@ class AccountBackend(ModelBackend):
         if user_id is None:
             return None
         user = _USER.first(pk=user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        staff = user._state.fields_cache.get("staff")  # read with the user: None for a citizen
+        if staff is not None:
+            remember_roles(staff, user.staff_roles)
+        return user

@@ -269,6 +269,37 @@ _ROLES = rows.Prepared(
 )
 
 
+class _Joined(models.Aggregate):
+    """The values of a text column joined by commas, in no particular order (string_agg; SQLite's
+    group_concat)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = models.TextField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def roles_of(staff: str) -> models.Subquery:
+    """The roles of the staff record at `staff` (a path from the outer query's model, `OuterRef`) as one
+    text, to read them with the staff record in one statement: `remember_roles` then caches them as
+    `Staff.role_set` would read them (every back-office request asks for them)."""
+    joined = (
+        StaffRole.objects.filter(staff=models.OuterRef(staff))
+        .order_by()
+        .values("staff")
+        .annotate(joined=_Joined("role"))
+        .values("joined")
+    )
+    return models.Subquery(joined, output_field=models.TextField())
+
+
+def remember_roles(staff: Staff, joined: str | None) -> None:
+    """Cache on `staff` the roles `roles_of` read (None: it has none); role values hold no comma."""
+    staff._role_cache = frozenset(joined.split(",")) if joined else frozenset()
+
+
 class StaffRole(models.Model):
     staff = models.ForeignKey(Staff, verbose_name=_("cán bộ"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("vai trò"), max_length=30, choices=Role.choices)
