@@ -6,10 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from motcua.core.fragments import Fragment, PathOnly, hole
 from motcua.core.listing import NONE, CodeRoute, html_row, join_rows, short_when, status_label
 from motcua.core.text import person_name
 from motcua.dossiers.lifecycle import ACTION_LABELS
@@ -45,7 +47,28 @@ def is_negative(value: dt.timedelta | None) -> bool:
     return value is not None and value.total_seconds() < 0
 
 
-@register.simple_tag
+_NAV = Fragment("backoffice/_nav.html")
+
+
+@register.simple_tag(takes_context=True)
+def backoffice_nav(context: Any) -> SafeString:
+    """The signed-in officer's menu (backoffice/_nav.html), rendered once for each set of screens and
+    language (`motcua.core.fragments`); their name, unread alerts, CSRF token and path filled in."""
+    request, user = context["request"], context["user"]
+    menu = menu_for(user)
+    shape = {**menu, "alerts": hole("alerts") if menu["alerts"] else 0}
+    return _NAV.render(
+        tuple(sorted((name, bool(value)) for name, value in menu.items())),
+        {"menu": shape, "user_name": hole("user_name"), "request": PathOnly(), "csrf_token": hole("csrf_token")},
+        {
+            "alerts": menu["alerts"],
+            "user_name": display_name(user) or user.get_username(),
+            "next_path": request.get_full_path(),
+            "csrf_token": get_token(request),
+        },
+    )
+
+
 def menu_for(user: Any) -> dict[str, Any]:
     """Which work screens the signed-in officer has, and the number of unread deadline alerts."""
     return {
