@@ -92,10 +92,12 @@ def test_an_unknown_dossier_is_not_found(world: World) -> None:
 @pytest.mark.django_db
 def test_the_token_s_user_comes_with_the_staff_record_or_none(world: World) -> None:
     officer = world.officer.user
+    agency, roles = Staff.objects.get(pk=world.officer.pk).agency, Staff.objects.get(pk=world.officer.pk).role_set
     with CaptureQueriesContext(connection) as queries:
         user = _active_user_with_staff(officer.pk)
         staff = user.staff
         assert staff.user is user
+        assert staff.agency == agency and staff.role_set == roles and roles  # no more reads
     assert len(queries) == 1
     orm = get_user_model().objects.select_related("staff").get(pk=officer.pk)
     assert _values(user) == _values(orm)

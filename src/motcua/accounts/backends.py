@@ -34,15 +34,22 @@ def _user_query() -> Any:
 _USER = rows.Prepared(_user_query)
 
 
+def user_with_staff(user_id: Any) -> Any | None:
+    """The user `user_id` with their staff record, its agency and its roles (one statement), active or not;
+    None if there is none. The session's user (`AccountBackend`) and an API token's (`motcua.api.auth`)."""
+    if user_id is None:
+        return None
+    user = _USER.first(pk=user_id)
+    if user is None:
+        return None
+    staff = user._state.fields_cache.get("staff")  # read with the user: None for a citizen
+    if staff is not None:
+        remember_roles(staff, user.staff_roles)
+    return user
+
+
 class AccountBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         """The active user `user_id` (from the session), with their staff record and agency; None otherwise."""
-        if user_id is None:
-            return None
-        user = _USER.first(pk=user_id)
-        if user is None or not self.user_can_authenticate(user):
-            return None
-        staff = user._state.fields_cache.get("staff")  # read with the user: None for a citizen
-        if staff is not None:
-            remember_roles(staff, user.staff_roles)
-        return user
+        user = user_with_staff(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

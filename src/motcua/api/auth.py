@@ -11,18 +11,15 @@ client token is refused with 403.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import router
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from motcua.accounts.backends import user_with_staff
 from motcua.clients import scopes as client_scopes
-from motcua.core import rows
 
 TOKEN_SALT = "motcua.api.token"  # noqa: S105 - a signing namespace, not a secret
 TOKEN_LIFETIME_SECONDS = 8 * 3600
@@ -36,33 +33,11 @@ def issue_token(user: Any) -> str:
     return signing.TimestampSigner(salt=TOKEN_SALT).sign_object({"u": user.pk, "f": _fingerprint(user)})
 
 
-@functools.cache
-def _user_statement(using: str) -> tuple[str, rows.Shape, rows.Shape]:
-    from motcua.org.models import Staff
-
-    user_model = get_user_model()
-    users, staff = rows.Shape(user_model, "u"), rows.Shape(Staff, "s")
-    user_pk = rows.column(user_model, "id", using)
-    sql = (
-        f"SELECT {users.columns(using)}, {staff.columns(using)} "  # noqa: S608 - names from the models
-        f"FROM {rows.table(user_model, using)} u LEFT JOIN {rows.table(Staff, using)} s "
-        f"ON s.{rows.column(Staff, 'user', using)} = u.{user_pk} "
-        f"WHERE u.{user_pk} = %s AND u.{rows.column(user_model, 'is_active', using)}"
-    )
-    return sql, users, staff
-
-
 def _active_user_with_staff(user_id: int) -> Any | None:
-    """The active user `user_id` with its staff record (None for a citizen) in one statement written once:
-    every API call reads it (`select_related("staff")` as hand-written SQL; core/rows.py says why)."""
-    using = router.db_for_read(get_user_model())
-    sql, users, staff = _user_statement(using)
-    row = rows.fetch_one(using, sql, [user_id])
-    if row is None:
-        return None
-    user = users.build(row, 0, using)
-    rows.cache_related(user, "staff", staff.build(row, len(users), using))
-    return user
+    """The active user `user_id` with their staff record (None for a citizen), its agency and roles, in the one
+    statement the session's sign-in reads them with (`motcua.accounts.backends`): every API call reads it."""
+    user = user_with_staff(user_id)
+    return user if user is not None and user.is_active else None
 
 
 def user_for_token(token: str) -> Any | None:
