@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from motcua.dossiers import selectors, services
+from motcua.dossiers.models import OPEN_STATUSES, Dossier, DossierStep, Status
+from motcua.org import access
 from tests.dossiers.conftest import World, at, submit_counter, submit_online
 
 
@@ -57,3 +61,47 @@ def test_a_dossier_sent_back_is_in_the_tab_of_the_officer_who_holds_it_again(wor
     head = selectors.inbox(world.head.user, now=at("2026-03-03 11:30"))
     assert kept.code in _codes(head.to_do)
     assert head.sent_back == []
+
+
+def test_only_the_dossiers_of_the_soonest_steps_are_read_and_more_when_some_are_closed(world: World) -> None:
+    """The inbox reads the dossiers of its `limit` soonest steps (with their ties), then more only while fewer
+    than `limit` of them are open: the same first `limit` as reading them all."""
+    dossiers = []
+    for minute in range(6):
+        dossier = submit_counter(world, f"2026-03-02 08:{minute:02d}")
+        services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at(f"2026-03-02 09:{minute:02d}"))
+        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at(f"2026-03-02 09:{minute:02d}"))
+        dossiers.append(Dossier.objects.get(pk=dossier.pk))
+    # the fourth and fifth steps due at the very same instant as the third: the dossiers' due instants decide
+    third_due = DossierStep.objects.get(pk=dossiers[2].current_step_id).due_at
+    DossierStep.objects.filter(pk__in=[d.current_step_id for d in dossiers[3:5]]).update(due_at=third_due)
+    steps = {step.pk: (step.due_at, False) for step in DossierStep.objects.filter(dossier__in=dossiers, state="active")}
+    assert len(steps) == 6
+    now = at("2026-03-03 08:00")
+    scope = access.agency_ids_in_scope(world.specialist.user, access.Permission.VIEW_AGENCY_DATA)
+    reads: list[int] = []
+    inner = selectors._inbox_reads(100)
+    spy = SimpleNamespace(
+        dossiers=SimpleNamespace(
+            all=lambda **values: reads.append(len(values["steps"])) or inner.dossiers.all(**values)
+        )
+    )
+
+    def soonest_open(limit: int) -> list[str]:
+        rows = selectors._dossiers_of_soonest(spy, scope, steps, limit, now)  # type: ignore[arg-type]
+        open_rows = [row for row in rows if row[5] in OPEN_STATUSES]
+        open_rows.sort(key=lambda row: (steps[row[4]][0], row[3]))
+        return [row[1] for row in open_rows][:limit]
+
+    everything = soonest_open(100)
+    assert sorted(everything) == sorted(d.code for d in dossiers) and reads == [6]
+    for limit, read in ((1, 1), (2, 2), (3, 5), (4, 5), (5, 5), (6, 6)):  # with 3 and 4, the ties come along
+        reads.clear()
+        assert soonest_open(limit) == everything[:limit]
+        assert reads == [read], limit
+    # the two soonest dossiers closed (their steps still active): the next steps' dossiers are read too
+    Dossier.objects.filter(code__in=everything[:2]).update(status=Status.STOPPED)
+    reads.clear()
+    assert soonest_open(2) == everything[2:4]
+    assert reads == [2, 3]  # the second read takes the third step with its two ties
+    assert selectors.inbox(world.specialist.user, now=now).counts()["to_do"] == 4

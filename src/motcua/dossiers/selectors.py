@@ -366,6 +366,41 @@ def _inbox_reads(limit: int) -> _InboxReads:
     return found
 
 
+def _dossiers_of_soonest(
+    reads: _InboxReads,
+    scope: list[int],
+    steps: dict[int, tuple[dt.datetime | None, bool]],
+    limit: int,
+    moment: dt.datetime,
+) -> list[tuple[Any, ...]]:
+    """The dossiers (`_InboxReads.dossiers` rows) of the soonest-due of `steps` the officer may see, enough
+    to hold their `limit` soonest open ones.
+
+    The steps are taken soonest first, `limit` at a time with every step due at the same instant as the last
+    one taken (the dossier's own due instant orders those); more are read only while fewer than `limit` of
+    the dossiers read are open and in scope, which an active step's dossier almost always is. Reading the
+    dossiers of all up to 2 × `limit` steps was the inbox's costliest statement (docs/performance.md,
+    eighth session): the later half could never be shown.
+    """
+
+    def soonest(step: tuple[int, tuple[dt.datetime | None, bool]]) -> tuple[bool, dt.datetime]:
+        due = step[1][0]
+        return (due is None, due or moment)
+
+    ordered = sorted(steps.items(), key=soonest)
+    found: list[tuple[Any, ...]] = []
+    start, open_count = 0, 0
+    while start < len(ordered) and open_count < limit:
+        end = min(start + limit - open_count, len(ordered))
+        while end < len(ordered) and soonest(ordered[end]) == soonest(ordered[end - 1]):
+            end += 1
+        batch = reads.dossiers.all(scope=scope, steps=[pk for pk, _ in ordered[start:end]])
+        found.extend(batch)
+        open_count += sum(1 for row in batch if row[5] in OPEN_STATUSES)
+        start = end
+    return found
+
+
 def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inbox:
     """An officer's work: steps that are theirs (assigned, or unassigned with their role in their agency).
 
@@ -385,12 +420,11 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     queued = reads.queued.all(agency=staff.agency_id, roles=sorted(staff.role_set))
     steps = {pk: (due, True) for pk, due in held} | {pk: (due, False) for pk, due in queued}
     scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
-    found = reads.dossiers.all(scope=scope, steps=list(steps))
     # (pk, code, paused_at, due, the step's due instant, whether the officer holds the step), open dossiers
     # only, sorted as `ORDER BY step.due_at, dossier.due_at` sorts (an unknown instant last)
     mine = [
         (pk, code, paused_at, due, *steps[step])
-        for pk, code, paused_at, due, step, status in found
+        for pk, code, paused_at, due, step, status in _dossiers_of_soonest(reads, scope, steps, limit, moment)
         if status in OPEN_STATUSES
     ]
     mine.sort(key=lambda row: (row[4] is None, row[4] or moment, row[3] is None, row[3] or moment))
