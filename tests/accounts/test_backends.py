@@ -49,8 +49,10 @@ def test_get_user_reads_the_user_with_staff_record_and_agency_in_one_statement()
 )
 def test_the_staff_record_s_roles_come_with_the_user(roles: tuple[str, ...]) -> None:
     """`role_set` (every back-office request asks it) is read with the user, as the ORM reads it."""
+    UserFactory.create_batch(3)  # the user's id and the staff record's differ: the roles are the staff record's
     staff = make_staff(*roles)
     make_staff(Role.MONITOR, agency=staff.agency)  # another officer's roles are not theirs
+    assert staff.pk != staff.user.pk
     with CaptureQueriesContext(connection) as queries:
         user = AccountBackend().get_user(staff.user.pk)
         assert user.staff.role_set == frozenset(roles)

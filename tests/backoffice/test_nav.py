@@ -64,3 +64,28 @@ def test_the_menu_is_the_template_rendered_afresh(
         assert "<b>An</b>" not in nav and "&lt;b&gt;An&lt;/b&gt; &amp; Bình" in nav
         assert ('alert-pill">' in nav) is (alerts > 0) and (f">{alerts}</span>" in nav) is (alerts > 0)
         assert ("/can-bo/thong-ke/" in nav) is (Role.AGENCY_LEADER in roles or Role.MONITOR in roles)
+
+
+@override_settings(DEBUG=False)
+def test_officers_with_the_same_screens_share_the_text_and_see_only_their_own_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counts = {}
+    monkeypatch.setattr(backoffice, "alert_count", lambda user: counts[user.pk])
+    first = make_staff(Role.SPECIALIST, first_name="Một", last_name="Trần")
+    second = make_staff(Role.SPECIALIST, first_name="<i>Hai</i>", last_name="Phạm")
+    counts.update({first.user.pk: 4, second.user.pk: 9})
+    backoffice._NAV.forget()
+    navs = []
+    for staff in (first, second, first):
+        client = Client()
+        client.force_login(staff.user)
+        (nav,) = NAV.findall(client.get("/can-bo/canh-bao/?who=" + str(staff.pk)).content.decode())
+        assert _unmask_cipher_token(TOKEN.findall(nav)[0]) == client.cookies["csrftoken"].value
+        navs.append(nav)
+    assert "Trần Một" in navs[0] and ">4</span>" in navs[0] and f"who={first.pk}" in navs[0]
+    assert "Hai" not in navs[0] and ">9</span>" not in navs[0]
+    assert "Phạm &lt;i&gt;Hai&lt;/i&gt;" in navs[1] and ">9</span>" in navs[1] and f"who={second.pk}" in navs[1]
+    assert "Một" not in navs[1] and ">4</span>" not in navs[1]
+    assert TOKEN.sub("", navs[0]) == TOKEN.sub("", navs[2])
+    assert len(backoffice._NAV._rendered) == 1  # one text for both: same language, same screens

@@ -61,3 +61,18 @@ def test_with_debug_on_nothing_is_kept() -> None:
 def test_a_hole_without_a_value_is_an_error() -> None:
     with pytest.raises(KeyError):
         Fragment("_language.html").render("form", {"request": PathOnly(), "csrf_token": hole("csrf_token")}, {})
+
+
+@override_settings(DEBUG=False)
+def test_at_most_so_many_texts_are_kept_and_new_templates_forget_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    fragment = Fragment("_language.html")
+    monkeypatch.setattr(Fragment, "MAX_KEPT", 1)
+    with translation.override("vi"):
+        _filled(fragment, "/")
+    with translation.override("en"):
+        assert _filled(fragment, "/") == _fresh("/")  # rendered, not kept
+    assert len(fragment._rendered) == 1
+    from django.conf import settings
+
+    with override_settings(TEMPLATES=settings.TEMPLATES):
+        assert fragment._rendered == {}

@@ -75,6 +75,7 @@ def test_only_the_dossiers_of_the_soonest_steps_are_read_and_more_when_some_are_
     # the fourth and fifth steps due at the very same instant as the third: the dossiers' due instants decide
     third_due = DossierStep.objects.get(pk=dossiers[2].current_step_id).due_at
     DossierStep.objects.filter(pk__in=[d.current_step_id for d in dossiers[3:5]]).update(due_at=third_due)
+    DossierStep.objects.filter(pk=dossiers[5].current_step_id).update(due_at=None)  # no due instant: last
     steps = {step.pk: (step.due_at, False) for step in DossierStep.objects.filter(dossier__in=dossiers, state="active")}
     assert len(steps) == 6
     now = at("2026-03-03 08:00")
@@ -90,11 +91,13 @@ def test_only_the_dossiers_of_the_soonest_steps_are_read_and_more_when_some_are_
     def soonest_open(limit: int) -> list[str]:
         rows = selectors._dossiers_of_soonest(spy, scope, steps, limit, now)  # type: ignore[arg-type]
         open_rows = [row for row in rows if row[5] in OPEN_STATUSES]
-        open_rows.sort(key=lambda row: (steps[row[4]][0], row[3]))
+        open_rows.sort(key=lambda row: (steps[row[4]][0] is None, steps[row[4]][0] or now, row[3]))
         return [row[1] for row in open_rows][:limit]
 
     everything = soonest_open(100)
     assert sorted(everything) == sorted(d.code for d in dossiers) and reads == [6]
+    assert everything[0] == dossiers[0].code and everything[-1] == dossiers[5].code
+    assert selectors._dossiers_of_soonest(spy, scope, {}, 5, now) == []  # type: ignore[arg-type]
     for limit, read in ((1, 1), (2, 2), (3, 5), (4, 5), (5, 5), (6, 6)):  # with 3 and 4, the ties come along
         reads.clear()
         assert soonest_open(limit) == everything[:limit]
@@ -103,5 +106,5 @@ def test_only_the_dossiers_of_the_soonest_steps_are_read_and_more_when_some_are_
     Dossier.objects.filter(code__in=everything[:2]).update(status=Status.STOPPED)
     reads.clear()
     assert soonest_open(2) == everything[2:4]
-    assert reads == [2, 3]  # the second read takes the third step with its two ties
+    assert reads == [2, 4]  # the second read takes all the other steps
     assert selectors.inbox(world.specialist.user, now=now).counts()["to_do"] == 4

@@ -376,11 +376,11 @@ def _dossiers_of_soonest(
     """The dossiers (`_InboxReads.dossiers` rows) of the soonest-due of `steps` the officer may see, enough
     to hold their `limit` soonest open ones.
 
-    The steps are taken soonest first, `limit` at a time with every step due at the same instant as the last
-    one taken (the dossier's own due instant orders those); more are read only while fewer than `limit` of
-    the dossiers read are open and in scope, which an active step's dossier almost always is. Reading the
-    dossiers of all up to 2 × `limit` steps was the inbox's costliest statement (docs/performance.md,
-    eighth session): the later half could never be shown.
+    The `limit` soonest steps are read first, with every step due at the same instant as the last of them
+    (the dossier's own due instant orders those); the others only if fewer than `limit` of those dossiers
+    are open and in scope, which an active step's dossier almost always is: two statements at most.
+    Reading the dossiers of all up to 2 × `limit` steps was the inbox's costliest statement
+    (docs/performance.md, eighth session): the later half could never be shown.
     """
 
     def soonest(step: tuple[int, tuple[dt.datetime | None, bool]]) -> tuple[bool, dt.datetime]:
@@ -388,16 +388,14 @@ def _dossiers_of_soonest(
         return (due is None, due or moment)
 
     ordered = sorted(steps.items(), key=soonest)
-    found: list[tuple[Any, ...]] = []
-    start, open_count = 0, 0
-    while start < len(ordered) and open_count < limit:
-        end = min(start + limit - open_count, len(ordered))
-        while end < len(ordered) and soonest(ordered[end]) == soonest(ordered[end - 1]):
-            end += 1
-        batch = reads.dossiers.all(scope=scope, steps=[pk for pk, _ in ordered[start:end]])
-        found.extend(batch)
-        open_count += sum(1 for row in batch if row[5] in OPEN_STATUSES)
-        start = end
+    if not ordered:
+        return []
+    end = min(max(limit, 1), len(ordered))
+    while end < len(ordered) and soonest(ordered[end]) == soonest(ordered[end - 1]):
+        end += 1
+    found = reads.dossiers.all(scope=scope, steps=[pk for pk, _ in ordered[:end]])
+    if end < len(ordered) and sum(1 for row in found if row[5] in OPEN_STATUSES) < limit:
+        found += reads.dossiers.all(scope=scope, steps=[pk for pk, _ in ordered[end:]])  # all the others
     return found
 
 

@@ -56,9 +56,12 @@ def backoffice_nav(context: Any) -> SafeString:
     language (`motcua.core.fragments`); their name, unread alerts, CSRF token and path filled in."""
     request, user = context["request"], context["user"]
     menu = menu_for(user)
-    shape = {**menu, "alerts": hole("alerts") if menu["alerts"] else 0}
+    # the text kept is rendered from the key alone: which screens show, and whether there are unread alerts
+    key = tuple(sorted((name, bool(value)) for name, value in menu.items()))
+    shape: dict[str, Any] = dict(key)
+    shape["alerts"] = hole("alerts") if menu["alerts"] else 0
     return _NAV.render(
-        tuple(sorted((name, bool(value)) for name, value in menu.items())),
+        key,
         {"menu": shape, "user_name": hole("user_name"), "request": PathOnly(), "csrf_token": hole("csrf_token")},
         {
             "alerts": menu["alerts"],
