@@ -8,15 +8,43 @@ from typing import Any
 from django import forms, template
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import BoundField
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import TimeUnit
+from motcua.core.fragments import Fragment, PathOnly, hole
 from motcua.core.listing import CodeRoute, html_row, join_rows, short_when, status_label
 from motcua.core.money import group_thousands
 
 register = template.Library()
+
+_SITE_NAV = Fragment("_site_nav.html")
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context: Any) -> SafeString:
+    """The site's menu (_site_nav.html), rendered once for each language and for signed-in or not
+    (`motcua.core.fragments`); the CSRF token and the path filled in. Without a request (a page rendered for
+    something else than a browser) it is rendered as it stands."""
+    request = context.get("request")
+    if request is None:
+        return SafeString(render_to_string("_site_nav.html", context.flatten()))
+    signed_in = bool(getattr(context.get("user"), "is_authenticated", False))
+    return _SITE_NAV.render(
+        ("signed_in", signed_in),
+        {"user": _SignedIn(signed_in), "request": PathOnly(), "csrf_token": hole("csrf_token")},
+        {"next_path": request.get_full_path(), "csrf_token": get_token(request)},
+    )
+
+
+class _SignedIn:
+    """All the menu's template reads of the user: whether they are signed in (the key)."""
+
+    def __init__(self, signed_in: bool) -> None:
+        self.is_authenticated = signed_in
 
 
 @register.filter
