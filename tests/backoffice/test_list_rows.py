@@ -18,7 +18,9 @@ from tests.backoffice.conftest import World, at, submit_counter, submit_online
 pytestmark = pytest.mark.django_db
 
 
-def test_the_rows_read_as_tuples_are_the_dossiers_rows(world: World) -> None:
+def _three_dossiers(world: World) -> tuple[Dossier, Dossier, Dossier]:
+    """One online dossier waiting for reception (its 8-hour clock runs; a name with markup), one received,
+    one received and forwarded."""
     online = submit_online(world, "2026-03-02 09:00")  # waiting for reception
     received = submit_counter(world, "2026-03-02 09:05")
     services.dossier_receive(dossier=received, actor=world.officer.user, at=at("2026-03-02 09:06"))
@@ -26,6 +28,11 @@ def test_the_rows_read_as_tuples_are_the_dossiers_rows(world: World) -> None:
     services.dossier_receive(dossier=forwarded, actor=world.officer.user, at=at("2026-03-02 09:11"))
     services.dossier_forward(dossier=forwarded, actor=world.officer.user, at=at("2026-03-02 09:12"))
     Dossier.objects.filter(pk=online.pk).update(applicant_name="<script>alert('x')</script> & Lê")
+    return online, received, forwarded
+
+
+def test_the_rows_read_as_tuples_are_the_dossiers_rows(world: World) -> None:
+    _three_dossiers(world)
     dossiers = queues.agency_dossiers(world.officer.user, status="", query="", overdue=False)
     rows = selectors.list_rows(dossiers)
     assert [row.code for row in rows] == [d.code for d in dossiers] and len(rows) == 3
@@ -48,13 +55,7 @@ def test_the_agency_list_page_shows_them(world: World) -> None:
 def test_the_inbox_rows_read_as_tuples_are_the_dossiers_rows(world: World) -> None:
     """`selectors.inbox_rows` against the dossiers themselves: the inbox tag writes the same rows on every
     tab in both languages, the reception clocks and the due column read the same instants."""
-    online = submit_online(world, "2026-03-02 09:00")  # waiting for reception: the 8-hour clock runs
-    received = submit_counter(world, "2026-03-02 09:05")
-    services.dossier_receive(dossier=received, actor=world.officer.user, at=at("2026-03-02 09:06"))
-    forwarded = submit_counter(world, "2026-03-02 09:10")
-    services.dossier_receive(dossier=forwarded, actor=world.officer.user, at=at("2026-03-02 09:11"))
-    services.dossier_forward(dossier=forwarded, actor=world.officer.user, at=at("2026-03-02 09:12"))
-    Dossier.objects.filter(pk=online.pk).update(applicant_name="<script>alert('x')</script> & Lê")
+    online, received, forwarded = _three_dossiers(world)
     Dossier.objects.filter(pk=received.pk).update(paused_at=at("2026-03-02 10:00"))
     Dossier.objects.filter(pk=forwarded.pk).update(current_step=None)  # a dossier between steps
     dossiers = [online, received, forwarded]
