@@ -1,8 +1,8 @@
-"""Parts of a page rendered once and then filled in: the navigation every page of the back office repeats.
+"""Parts of a page rendered once and then filled in: the menus every page repeats (the back office's, the site's).
 
 The back office's menu is the same for every officer with the same screens, in the same language: about twenty
 `{% translate %}`, eleven `{% url %}` and two `{% csrf_token %}`, a tenth of an inbox page's CPU
-(docs/performance.md, eighth session). A `Fragment` renders its template once for each `key` (what changes
+(docs/performance.md, eighth session); the site's is the same for every visitor, signed in or not. A `Fragment` renders its template once for each `key` (what changes
 its shape: the language, the URL prefix, which links show) with a placeholder in each *hole* (what differs
 between requests: the CSRF token, a name, a path, a count), keeps that text, and fills the holes of each
 request in one pass, each value escaped as the template's `{{ }}` would have escaped it. A test renders the
