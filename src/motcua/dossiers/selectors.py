@@ -182,7 +182,18 @@ def history(dossier: Dossier) -> QuerySet[AuditEvent]:
 _STATUS_LABELS = dict(Status.choices)
 
 
-class ListRow:
+class _RowStatus:
+    """What a list row built from tuples answers of its status, as a dossier does."""
+
+    __slots__ = ()
+    status: str
+
+    def get_status_display(self) -> str:
+        """What `Dossier.get_status_display` says (the translated label; the stored value if unknown)."""
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+
+class ListRow(_RowStatus):
     """A row of the agency list (backoffice/dossier_list.html) as `list_rows` reads it: the columns it shows,
     under a dossier's attribute names, so the row tag reads either. Building the 50 dossiers and their
     procedure versions as models cost a tenth of the page (docs/performance.md, seventh session)."""
@@ -202,10 +213,6 @@ class ListRow:
         self.submitted_at, self.due_at = submitted_at, due_at
         self.procedure_version = _Named(procedure_name)
 
-    def get_status_display(self) -> str:
-        """What `Dossier.get_status_display` says (the translated label; the stored value if unknown)."""
-        return str(_STATUS_LABELS.get(self.status, self.status))
-
 
 @dataclass(frozen=True, slots=True)
 class _Named:
@@ -218,7 +225,7 @@ def list_rows(dossiers: QuerySet[Dossier]) -> list[ListRow]:
     return [ListRow(*row) for row in dossiers.values_list(*columns)]
 
 
-class InboxRow:
+class InboxRow(_RowStatus):
     """A row of an inbox tab or of the reception page's waiting list, as `inbox_rows` reads it: the columns
     they show and the reception clock needs, under a dossier's attribute names (its current step as
     `current_step`, None without one), so the row tag and `reception_clocks` read either. Building the 50
@@ -265,10 +272,6 @@ class InboxRow:
         self.due_at, self.paused_at, self.reception_due_at = due_at, paused_at, reception_due_at
         self.procedure_version = _Named(procedure_name)
         self.current_step = None if step_id is None else _Step(step_name or "", step_due_at)
-
-    def get_status_display(self) -> str:
-        """What `Dossier.get_status_display` says (the translated label; the stored value if unknown)."""
-        return str(_STATUS_LABELS.get(self.status, self.status))
 
 
 @dataclass(frozen=True, slots=True)
