@@ -184,6 +184,38 @@ def test_only_a_confirmed_device_of_one_s_own_counts_as_a_second_factor() -> Non
     assert len(queries) == 1
 
 
+def test_whether_the_user_has_a_device_comes_with_the_user() -> None:
+    """The back office asks on every page until a code is given: read with the user, no statement of its own;
+    a device confirmed or removed counts at the next request."""
+    staff = make_staff(Role.SPECIALIST)
+    other = make_staff(Role.SPECIALIST)
+    TOTPDevice.objects.create(user=other.user, name="phone", confirmed=True)  # someone else's
+    TOTPDevice.objects.create(user=staff.user, name="new", confirmed=False)  # not confirmed
+    with CaptureQueriesContext(connection) as queries:
+        user = AccountBackend().get_user(staff.user.pk)
+        assert access.has_second_factor_device(user) is False
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    with CaptureQueriesContext(connection) as queries:
+        assert access.has_second_factor_device(AccountBackend().get_user(other.user.pk)) is True
+    assert len(queries) == 1
+    TOTPDevice.objects.filter(user=staff.user).update(confirmed=True)
+    assert access.has_second_factor_device(AccountBackend().get_user(staff.user.pk)) is True
+    TOTPDevice.objects.filter(user=staff.user).delete()
+    assert access.has_second_factor_device(AccountBackend().get_user(staff.user.pk)) is False
+
+
+def test_a_device_confirmed_elsewhere_asks_the_signed_in_officer_for_a_code() -> None:
+    """A session signed in without a device must give a code once one is confirmed (read at each request)."""
+    staff = make_staff(Role.SPECIALIST)
+    client = Client()
+    client.force_login(staff.user)
+    assert client.get("/can-bo/").status_code == 200
+    TOTPDevice.objects.create(user=staff.user, name="phone", confirmed=True)
+    answer = client.get("/can-bo/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/can-bo/xac-thuc/")
+
+
 def test_no_user_id_is_nobody() -> None:
     assert AccountBackend().get_user(None) is None
 

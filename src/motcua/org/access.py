@@ -13,13 +13,14 @@ of their own data is decided by the feature (owner checks), never here.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 
 from motcua.core import rows
 from motcua.org.models import AdministrativeUnit, Agency, Role, Staff
@@ -200,13 +201,32 @@ def _confirmed_devices(model: Any) -> QuerySet[Any]:
 # has not given a code in this session
 _CONFIRMED_DEVICES: dict[Any, rows.Prepared] = {}
 
+# The name under which a user read with `second_factor_device(...)` annotated holds the answer.
+DEVICE_READ_WITH_USER = "second_factor_device"
+
+
+def second_factor_device(user: str) -> Expression:
+    """Whether the user at `user` (a path from the outer query's model, `OuterRef`) has a confirmed device of
+    any kind django-otp knows: a boolean to annotate the user's own read with (as `DEVICE_READ_WITH_USER`),
+    so that `has_second_factor_device` asks no statement of its own on every back-office page."""
+    from django_otp import device_classes
+
+    kinds = [Q(Exists(model.objects.filter(user=OuterRef(user), confirmed=True))) for model in device_classes()]
+    if not kinds:
+        return Value(False)
+    return ExpressionWrapper(functools.reduce(operator.or_, kinds), output_field=BooleanField())
+
 
 def has_second_factor_device(user: Any) -> bool:
-    """Whether `user` has a confirmed second-factor device of any kind django-otp knows."""
+    """Whether `user` has a confirmed second-factor device of any kind django-otp knows (read with the user
+    when it was annotated by `second_factor_device`)."""
     from django_otp import device_classes
 
     if not getattr(user, "is_authenticated", False):
         return False
+    known = getattr(user, DEVICE_READ_WITH_USER, None)
+    if known is not None:
+        return bool(known)
     for model in device_classes():
         confirmed = _CONFIRMED_DEVICES.get(model)
         if confirmed is None:
