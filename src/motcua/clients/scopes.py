@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from motcua.clients.models import ApiClient, Scope
 from motcua.clients.tokens import client_for_token
-from motcua.core import ratelimit
+from motcua.core import ratelimit, rows
 from motcua.core.errors import DomainError, NotFound
 from motcua.dossiers import selectors
 from motcua.dossiers.models import Dossier
@@ -81,27 +81,42 @@ def _client_dossiers(client: ApiClient) -> QuerySet[Dossier]:
     ).filter(Q(receiving_agency_id__in=ids) | Q(competent_agency_id__in=ids))
 
 
-def dossier_list(
+def dossier_list_rows(
     request: Any,
+    columns: tuple[str, ...],
     *,
     status: str = "",
     agency: str = "",
     overdue: bool | None = None,
     assigned_to_me: bool = False,
-    now: dt.datetime | None = None,
-) -> QuerySet[Dossier]:
-    """The caller's dossiers: a client's are those received or decided by its agencies."""
+    after: tuple[dt.datetime, int] | None = None,
+    limit: int,
+) -> list[tuple[Any, ...]]:
+    """The caller's dossiers newest first, those after the row `after` ((submitted_at, pk)), at most `limit`,
+    as `values_list(*columns)` tuples: staff see what their agencies see (`selectors.staff_list_rows`); a
+    client, those received or decided by its agencies; anyone else is refused (PermissionDenied)."""
     client = client_of(request)
     if client is None:
         if not access.is_staff_member(request.user) and not request.user.is_superuser:
             raise PermissionDenied("Only staff list dossiers; citizens see theirs in the portal.")
-        return selectors.dossier_list(
-            request.user, status=status, agency=agency, overdue=overdue, assigned_to_me=assigned_to_me, now=now
+        return selectors.staff_list_rows(
+            request.user,
+            columns,
+            status=status,
+            agency=agency,
+            overdue=overdue,
+            assigned_to_me=assigned_to_me,
+            after=after,
+            limit=limit,
         )
-    dossiers = selectors.narrowed(_client_dossiers(client), status=status, agency=agency, overdue=overdue, now=now)
     if assigned_to_me:
-        dossiers = dossiers.none()
-    return dossiers
+        return []
+    dossiers = selectors.narrowed(_client_dossiers(client), status=status, agency=agency, overdue=overdue)
+    if after is not None:
+        at, pk = after
+        dossiers = dossiers.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, pk__lt=pk))
+    read = dossiers.order_by(*selectors.NEWEST_FIRST).values_list(*(rows.looked_up(Dossier, c) for c in columns))
+    return list(read[:limit])
 
 
 def dossier_for(request: Any, code: str) -> Dossier:

@@ -11,15 +11,17 @@ field by field with the ORM's on both databases). Use it only for hot reads; eve
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError, connections, router
 from django.db.models import Field, Model, QuerySet
-from django.db.models.expressions import Col, Expression
+from django.db.models.expressions import Col, Expression, OuterRef, Subquery
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
@@ -330,6 +332,53 @@ class Prepared:
         """The first row (the template should end in `[:1]`), or None."""
         found = self.all(using, **values)
         return found[0] if found else None
+
+
+class Family:
+    """`Prepared` reads of one kind whose SQL differs with the request (which filters are given, which page),
+    one per `key`, each compiled once: `build(key)` returns the template of a key (as `Prepared` takes it),
+    so a key must name everything the SQL's text depends on. At most `keep` are kept; the one used least
+    recently is forgotten (and compiled again if asked for again)."""
+
+    def __init__(self, build: Callable[[Any], QuerySet[Any]], keep: int = 64) -> None:
+        self._build = build
+        self._keep = keep
+        self._kept: OrderedDict[Any, Prepared] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: Any) -> Prepared:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                found = self._kept[key] = Prepared(functools.partial(self._build, key))
+                if len(self._kept) > self._keep:
+                    self._kept.popitem(last=False)
+            else:
+                self._kept.move_to_end(key)
+            return found
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def looked_up(model: type[Model], path: str) -> str | Subquery:
+    """The column at `path` from `model` for `values_list`: its own column as named, or a column reached
+    through a foreign key (`"procedure__code"`) as a scalar subquery on the related table's key, NULL when the
+    key is NULL or the path ends at a missing row, as the ORM's outer join gives.
+
+    A list of dossiers with seven looked-up columns had PostgreSQL weigh the join orders of eight tables for
+    longer than it ran the query; subqueries are planned each on its own, for the same probes by key."""
+    name, _, rest = path.partition("__")
+    if not rest:
+        return path
+    field = model._meta.get_field(name)
+    related = field.related_model
+    if not (field.concrete and (field.many_to_one or field.one_to_one)) or not isinstance(related, type):
+        raise TypeError(f"{model.__name__}.{name} is not a foreign key")
+    attname = cast("Field[Any, Any]", field).attname
+    return Subquery(
+        cast("type[Model]", related)._default_manager.filter(pk=OuterRef(attname)).order_by().values(rest)[:1]
+    )
 
 
 # --- saves compiled once ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Q, QuerySet
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from motcua.dossiers.models import (
     steps_elsewhere,
 )
 from motcua.org import access
+from motcua.org.models import Agency
 
 
 def _base() -> QuerySet[Dossier]:
@@ -134,17 +136,19 @@ def dossier_for(user: Any, code: str) -> Dossier:
 def narrowed(
     dossiers: QuerySet[Dossier],
     *,
-    status: str = "",
-    agency: str = "",
+    status: str | rows.Param = "",
+    agency: str | rows.Param = "",
     overdue: bool | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | rows.Param | None = None,
 ) -> QuerySet[Dossier]:
-    """The API's list filters: status, an agency that received or decides them, overdue or not."""
+    """The API's list filters: status, an agency that received or decides them, overdue or not (each value
+    may be a `rows.Param`, for a list compiled once)."""
     moment = now or timezone.now()
     if status:
         dossiers = dossiers.filter(status=status)
     if agency:
-        dossiers = dossiers.filter(Q(receiving_agency__code=agency) | Q(competent_agency__code=agency))
+        named = Agency.objects.filter(code=agency).values("pk")
+        dossiers = dossiers.filter(Q(receiving_agency__in=named) | Q(competent_agency__in=named))
     # a paused dossier (supplement, financial obligation) is not running late: its clock is stopped
     if overdue is True:
         dossiers = dossiers.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=moment)
@@ -219,10 +223,85 @@ class _Named:
     name: str
 
 
+LIST_ROW_COLUMNS = ("code", "procedure_version__name", "applicant_name", "submitted_at", "due_at", "status")
+
+
 def list_rows(dossiers: QuerySet[Dossier]) -> list[ListRow]:
     """The rows of `dossiers` (a page of the agency list) as `ListRow`s, read as tuples in one statement."""
-    columns = ("code", "procedure_version__name", "applicant_name", "submitted_at", "due_at", "status")
-    return [ListRow(*row) for row in dossiers.values_list(*columns)]
+    return [ListRow(*row) for row in dossiers.values_list(*LIST_ROW_COLUMNS)]
+
+
+NEWEST_FIRST = ("-submitted_at", "-pk")
+
+
+def _staff_list(key: tuple[Any, ...]) -> QuerySet[Dossier]:
+    """The template of `staff_list_rows` for one shape (see there), with its values as `rows.Param`s."""
+    columns, status, agency, overdue, assigned_to_me, after, offset, limit = key
+    dossiers = narrowed(
+        Dossier.objects.filter(_seen_from(rows.param_list(Dossier, "receiving_agency", "scope"))),
+        status=rows.param(Dossier, "status") if status else "",
+        agency=rows.param(Agency, "code", "agency") if agency else "",
+        overdue=overdue,
+        now=rows.param(Dossier, "due_at", "now") if overdue is not None else None,
+    )
+    if assigned_to_me:
+        dossiers = dossiers.filter(current_step__assignee=rows.param(DossierStep, "assignee", "staff"))
+    if after:
+        at = rows.param(Dossier, "submitted_at", "after_at")
+        dossiers = dossiers.filter(
+            Q(submitted_at__lt=at) | Q(submitted_at=at, pk__lt=rows.param(Dossier, "id", "after_pk"))
+        )
+    read = dossiers.order_by(*NEWEST_FIRST).values_list(*(rows.looked_up(Dossier, name) for name in columns))
+    return read[offset : offset + limit]
+
+
+# one compiled read a shape: which columns, which filters are given, which page (the agency list's pages go by
+# number; a few dozen shapes cover what officers and API callers ask)
+_STAFF_LISTS = rows.Family(_staff_list, keep=128)
+
+
+def staff_list_rows(
+    user: Any,
+    columns: tuple[str, ...],
+    *,
+    status: str = "",
+    agency: str = "",
+    overdue: bool | None = None,
+    assigned_to_me: bool = False,
+    after: tuple[dt.datetime, int] | None = None,
+    offset: int = 0,
+    limit: int,
+    now: dt.datetime | None = None,
+) -> list[tuple[Any, ...]]:
+    """The dossiers `dossier_list(user, ...)` lists, newest first (`NEWEST_FIRST`), those after the row `after`
+    ((submitted_at, pk), the API's cursor), then `limit` rows from `offset`, as `values_list(*columns)`
+    tuples; a column through a foreign key is read by a subquery (`rows.looked_up`).
+
+    For staff and superusers, whose dossiers are those their agencies see (`dossiers_visible_to`): each list
+    read the ORM builds and compiles from the filters was a quarter to a third of an agency list's CPU, so it
+    is compiled once a shape (`rows.Family`) and sent again with the values. A citizen's own dossiers are not
+    listed here (PermissionDenied).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Only staff list an agency's dossiers.")
+    staff = access.staff_of(user)
+    if staff is None and not user.is_superuser:
+        raise PermissionDenied("Only staff list an agency's dossiers.")
+    if assigned_to_me and staff is None:
+        return []
+    key = (columns, bool(status), bool(agency), overdue, assigned_to_me, after is not None, offset, limit)
+    values: dict[str, Any] = {"scope": access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)}
+    if status:
+        values["status"] = status
+    if agency:
+        values["agency"] = agency
+    if overdue is not None:
+        values["now"] = now or timezone.now()
+    if assigned_to_me and staff is not None:
+        values["staff"] = staff.pk
+    if after is not None:
+        values["after_at"], values["after_pk"] = after
+    return list(_STAFF_LISTS[key].all(**values))
 
 
 class InboxRow(_RowStatus):

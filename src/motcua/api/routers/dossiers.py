@@ -7,7 +7,7 @@ import hashlib
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db import router as databases
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
@@ -21,8 +21,7 @@ from motcua.api.auth import bearer, client_bearer
 from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from motcua.clients import scopes as client_scopes
 from motcua.clients.models import Scope as ClientScope
-from motcua.core import ratelimit
-from motcua.core.db import joins_as_written
+from motcua.core import ratelimit, rows
 from motcua.core.errors import FieldError, InvalidInput, NotFound
 from motcua.dossiers import official_forms, selectors, services, uploads
 from motcua.dossiers.lifecycle import Action
@@ -144,23 +143,26 @@ def dossier_out(dossier: Dossier, fees: list[DossierFee] | None = None) -> dict[
     )
 
 
-def dossier_rows(dossiers: QuerySet[Dossier], limit: int) -> list[dict[str, Any]]:
-    """The first `limit` rows of `dossiers` as DOSSIER_OUT_FIELDS' values and their `pk`: one statement,
-    planned with its joins as written, and no model instance."""
-    names = ("pk", *DOSSIER_OUT_FIELDS)
-    with joins_as_written(dossiers.db):
-        return [dict(zip(names, row, strict=True)) for row in dossiers.values_list(*names)[:limit]]
+# each dossier's fee lines in the order `dossier.fees.all()` gives them (by id; the model's ordering would
+# join the dossiers to sort by them first), compiled once
+_FEES_OF = rows.Prepared(
+    lambda: (
+        DossierFee.objects.filter(dossier__in=rows.param_list(DossierFee, "dossier", "dossiers"))
+        .order_by("pk")
+        .values_list("dossier_id", *_FEE_COLUMNS)
+    )
+)
 
 
-def dossier_items(rows: list[dict[str, Any]], using: str) -> list[dict[str, Any]]:
-    """The contract's dossiers of `dossier_rows`, with their fee lines read in one statement."""
+def dossier_items(values: list[dict[str, Any]], using: str) -> list[dict[str, Any]]:
+    """The contract's dossiers of DOSSIER_OUT_FIELDS' `values` (and `pk`), with their fee lines read in one
+    statement."""
     fees: dict[int, list[FeeRow]] = {}
-    if rows:
-        lines = DossierFee.objects.using(using).filter(dossier_id__in=[v["pk"] for v in rows])
-        for dossier_id, name, kind, amount, paid_at in lines.values_list("dossier_id", *_FEE_COLUMNS):
+    if values:
+        for dossier_id, name, kind, amount, paid_at in _FEES_OF.all(using, dossiers=[v["pk"] for v in values]):
             fees.setdefault(dossier_id, []).append((name, kind, amount, paid_at))
     now, zone = timezone.now(), timezone.get_current_timezone()
-    return [_dossier_answer(v, fees.get(v["pk"], []), now, zone) for v in rows]
+    return [_dossier_answer(v, fees.get(v["pk"], []), now, zone) for v in values]
 
 
 # The dossier's output schemas are plain pydantic models, not ninja `Schema`s: the views give them dicts
@@ -409,32 +411,34 @@ class DossierFilters(Schema):
 )
 def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[str, Any]:
     # staff: by role; API clients: the dossiers of their agencies; anyone else: 403
-    dossiers = client_scopes.dossier_list(
-        request,
-        status=filters.status.value if filters.status else "",
-        agency=filters.agency,
-        overdue=filters.overdue,
-        assigned_to_me=filters.assigned_to_me,
-    )
     # newest first; the cursor is the (submitted_at, pk) of the last row
-    dossiers = dossiers.order_by("-submitted_at", "-pk")
+    after = None
     if filters.cursor:
         raw = decode_cursor(filters.cursor)
         try:
             stamp, pk = raw.rsplit("|", 1)
-            moment = dt.datetime.fromisoformat(stamp)
-            last_pk = int(pk)
+            after = (dt.datetime.fromisoformat(stamp), int(pk))
         except ValueError as exc:
             raise HttpError(400, "Invalid cursor") from exc
-        from django.db.models import Q
-
-        dossiers = dossiers.filter(Q(submitted_at__lt=moment) | Q(submitted_at=moment, pk__lt=last_pk))
-    rows = dossier_rows(dossiers, filters.page_size + 1)
+        if after[0].tzinfo is None:
+            raise HttpError(400, "Invalid cursor")
+    names = ("pk", *DOSSIER_OUT_FIELDS)
+    found = client_scopes.dossier_list_rows(
+        request,
+        names,
+        status=filters.status.value if filters.status else "",
+        agency=filters.agency,
+        overdue=filters.overdue,
+        assigned_to_me=filters.assigned_to_me,
+        after=after,
+        limit=filters.page_size + 1,
+    )
+    page = [dict(zip(names, row, strict=True)) for row in found]
     next_cursor = None
-    if len(rows) > filters.page_size:
-        rows = rows[: filters.page_size]
-        next_cursor = encode_cursor(f"{rows[-1]['submitted_at'].isoformat()}|{rows[-1]['pk']}")
-    return {"items": dossier_items(rows, dossiers.db), "next": next_cursor}
+    if len(page) > filters.page_size:
+        page = page[: filters.page_size]
+        next_cursor = encode_cursor(f"{page[-1]['submitted_at'].isoformat()}|{page[-1]['pk']}")
+    return {"items": dossier_items(page, databases.db_for_read(DossierFee)), "next": next_cursor}
 
 
 @router.get(
