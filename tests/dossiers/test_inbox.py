@@ -108,3 +108,25 @@ def test_only_the_dossiers_of_the_soonest_steps_are_read_and_more_when_some_are_
     assert soonest_open(2) == everything[2:4]
     assert reads == [2, 4]  # the second read takes all the other steps
     assert selectors.inbox(world.specialist.user, now=now).counts()["to_do"] == 4
+
+
+def test_the_inbox_reads_its_steps_and_their_dossiers_in_few_statements(world: World) -> None:
+    """The held and queued steps in one statement where the database allows a limit in each part of a UNION
+    (PostgreSQL; two on SQLite), their dossiers with whether a step was sent back in one more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    returned = submit_counter(world, "2026-03-02 08:55")
+    queued = submit_counter(world, "2026-03-02 08:56")
+    for dossier in (returned, queued):
+        services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:00"))
+        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:10"))
+    services.dossier_forward(dossier=returned, actor=world.specialist.user, at=at("2026-03-03 10:00"))
+    services.dossier_send_back(dossier=returned, actor=world.head.user, comment="Xem lại", at=at("2026-03-03 11:00"))
+    access.staff_of(world.specialist.user).role_set  # noqa: B018  (the roles, read with the user in a request)
+    with CaptureQueriesContext(connection) as queries:
+        box = selectors.inbox(world.specialist.user, now=at("2026-03-03 11:30"))
+    steps = 1 if connection.features.supports_slicing_ordering_in_compound else 2
+    assert len(queries) == steps + 1, [q["sql"] for q in queries]
+    assert _codes(box.sent_back) == [returned.code]
+    assert sorted(_codes(box.to_do)) == sorted([returned.code, queued.code])
