@@ -6,8 +6,9 @@ access checks, its agency: three statements compiled by the ORM each time (docs/
 session). `get_user` reads the three rows in one statement (`rows.Prepared`, outer joins: a citizen has no
 staff record) and caches them on the user as `select_related` does, so `user.staff` and `staff.agency` cost
 nothing more; the staff record's roles come with them (`org.models.roles_of`), so `staff.role_set` costs no
-statement either, and so does whether the user has a confirmed second-factor device
-(`org.access.second_factor_device`), which the back office asks on every page until a code is given. Passwords, permissions and `user_can_authenticate` are `ModelBackend`'s.
+statement either, and so do whether the user has a confirmed second-factor device
+(`org.access.second_factor_device`), which the back office asks on every page until a code is given, and
+the number of their unread deadline alerts (`dossiers.selectors.unread_alerts`), which its menu shows. Passwords, permissions and `user_can_authenticate` are `ModelBackend`'s.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from motcua.core import rows
+from motcua.dossiers.selectors import ALERTS_READ_WITH_USER, unread_alerts
 from motcua.org.access import DEVICE_READ_WITH_USER, second_factor_device
 from motcua.org.models import remember_roles, roles_of
 
@@ -30,7 +32,7 @@ def _user_query() -> Any:
         model._default_manager.select_related("staff__agency")
         .annotate(
             staff_roles=roles_of("staff"),
-            **{DEVICE_READ_WITH_USER: second_factor_device("pk")},
+            **{DEVICE_READ_WITH_USER: second_factor_device("pk"), ALERTS_READ_WITH_USER: unread_alerts("staff")},
         )
         .filter(pk=rows.param(model, model._meta.pk.name, "pk"))[:1]
     )

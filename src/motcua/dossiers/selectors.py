@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from motcua.core import rows
@@ -612,11 +613,33 @@ _UNREAD_ALERTS = rows.Prepared(
 )
 
 
+# The name under which a user read with `unread_alerts(...)` annotated holds their count.
+ALERTS_READ_WITH_USER = "unread_alerts"
+
+
+def unread_alerts(staff: str) -> Coalesce:
+    """How many unread deadline alerts the staff record at `staff` (a path from the outer query's model,
+    `OuterRef`; none: 0) has: to annotate the signed-in user's own read with (as `ALERTS_READ_WITH_USER`),
+    so that the back office's menu, which shows it on every page, asks no statement of its own."""
+    counted = (
+        DeadlineAlert.objects.filter(recipient=OuterRef(staff), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(unread=Count("pk"))
+        .values("unread")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def alert_count(user: Any) -> int:
-    """How many unread deadline alerts a staff member has."""
+    """How many unread deadline alerts a staff member has (read with the user when it was annotated by
+    `unread_alerts`, at the start of the request)."""
     staff = access.staff_of(user)
     if staff is None:
         return 0
+    known = getattr(user, ALERTS_READ_WITH_USER, None)
+    if known is not None:
+        return int(known)
     return int(_UNREAD_ALERTS.first(recipient=staff.pk) or 0)
 
 
