@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -78,3 +79,94 @@ def test_database_sessions_use_it_and_read_the_same_values() -> None:
     assert second == dt.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
     assert missing is None
     assert naive == dt.datetime(2026, 11, 24, 8, 0)  # a timestamp without zone stays naive
+
+
+# ---- the health check without a round trip ---------------------------------------------------------------
+
+
+def _server_url() -> str:
+    """The PostgreSQL server the tests use (in both CI runs, SQLite's included; as tests/ops/conftest.py)."""
+    import os
+
+    return os.environ.get("MOTCUA_TEST_PG_URL") or (
+        f"postgres://{os.environ.get('PGUSER', 'postgres')}@{os.environ.get('PGHOST', '127.0.0.1')}"
+        f":{os.environ.get('PGPORT', '5432')}"
+    )
+
+
+@pytest.fixture
+def unblocked(django_db_blocker: Any) -> Any:
+    """A connection alias of our own (`health`) to the server's `postgres` database, with Django's
+    persistent-connection health checks; not the tests' database (pytest-django blocks every wrapper)."""
+    import dj_database_url
+    from django.db import connections
+    from django.db.utils import ConnectionHandler
+
+    settings_dict = dj_database_url.parse(_server_url() + "/postgres", conn_max_age=60, conn_health_checks=True)
+    settings_dict["ENGINE"] = "motcua.core.postgresql"
+    connections.settings["health"] = ConnectionHandler({"default": settings_dict}).settings["default"]
+    with django_db_blocker.unblock():
+        try:
+            yield connections["health"]
+        finally:
+            connections["health"].close()
+            del connections["health"]
+            del connections.settings["health"]
+
+
+def _new_request(wrapper: Any) -> None:
+    """What Django does at the start of each request (`close_old_connections`)."""
+    wrapper.close_if_unusable_or_obsolete()
+
+
+def test_a_healthy_idle_connection_is_kept_without_a_statement(monkeypatch: pytest.MonkeyPatch, unblocked: Any) -> None:
+    wrapper = unblocked
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        asked: list[bool] = []
+        monkeypatch.setattr(type(wrapper), "is_usable", lambda self: asked.append(True) or True)
+        for _ in range(3):
+            _new_request(wrapper)
+            with wrapper.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                assert cursor.fetchone()[0] == pid  # the same connection
+        assert asked == []  # no SELECT 1
+    finally:
+        wrapper.close()
+
+
+def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(unblocked: Any) -> None:
+    import time
+
+    import psycopg
+
+    wrapper = unblocked
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with psycopg.connect(_server_url() + "/postgres", autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        time.sleep(0.2)  # the server's goodbye reaches the socket
+        _new_request(wrapper)
+        with wrapper.cursor() as cursor:  # no error: the broken connection was closed and a new one opened
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid
+    finally:
+        wrapper.close()
+
+
+def test_a_connection_inside_a_transaction_gets_django_s_check(unblocked: Any) -> None:
+    wrapper = unblocked
+    try:
+        wrapper.ensure_connection()
+        assert wrapper._quiet() is True
+        wrapper.connection.execute("BEGIN")
+        assert wrapper._quiet() is False  # not idle: Django's own check decides
+        wrapper.connection.execute("ROLLBACK")
+        assert wrapper._quiet() is True
+    finally:
+        wrapper.close()
+    assert wrapper.connection is None

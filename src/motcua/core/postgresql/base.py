@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, reading `timestamptz` values with psycopg's compiled loader.
+"""Django's PostgreSQL backend, reading `timestamptz` values with psycopg's compiled loader, and checking a
+persistent connection's health without a round trip.
 
 Django registers its own loader for `timestamptz`: a Python subclass of psycopg's pure-Python loader that
 sets the result's zone to UTC. A subclass cannot use psycopg's C implementation (psycopg_binary), so every
@@ -8,15 +9,23 @@ was a tenth of the inbox's CPU at a million dossiers (docs/performance.md, fifth
 Django sets each session's TimeZone to UTC when `USE_TZ` is on; psycopg's own loader then gives the same
 aware datetimes in `datetime.UTC` (its zone for a UTC session), six times faster. So on such connections the
 compiled loader is registered instead. Without the C implementation, or with `USE_TZ` off, nothing changes.
+
+With `CONN_HEALTH_CHECKS`, Django checks a persistent connection at the first query of each request by
+sending `SELECT 1`: a round trip on every request. A server that ends a connection (a restart, an
+administrator's `pg_terminate_backend`, an idle timeout) tells the client and closes the socket, so an idle
+connection whose socket has nothing to read and that psycopg does not know to be broken is healthy; only a
+socket with something waiting gets Django's `SELECT 1` (and is replaced if it fails). A connection lost
+without the server saying so (a host gone) is no more found by one than by the other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import select
 from typing import Any
 
 from django.db.backends.postgresql import base
-from psycopg import _cmodule
+from psycopg import _cmodule, pq
 from psycopg.types.datetime import TimestamptzLoader
 
 _COMPILED: Any = getattr(_cmodule._psycopg, "TimestamptzLoader", None) if _cmodule._psycopg else None
@@ -46,3 +55,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if _COMPILED is not None and self.timezone == dt.UTC:
             connection.adapters.register_loader("timestamptz", UtcTimestamptzLoader)
         return connection
+
+    def close_if_health_check_failed(self) -> None:
+        """Django's health check (`CONN_HEALTH_CHECKS`), without its `SELECT 1` for an idle connection whose
+        socket has nothing to read (see the module's docstring)."""
+        state: Any = self  # (django-stubs do not declare the health check's two attributes)
+        due = self.connection is not None and state.health_check_enabled and not state.health_check_done
+        if due and self._quiet():
+            state.health_check_done = True
+            return
+        super().close_if_health_check_failed()
+
+    def _quiet(self) -> bool:
+        """Whether the connection is open, idle outside a transaction, and has nothing waiting on its socket."""
+        connection = self.connection
+        try:
+            if (
+                connection.broken
+                or connection.closed
+                or connection.info.transaction_status != pq.TransactionStatus.IDLE
+            ):
+                return False
+            readable, _, _ = select.select([connection.fileno()], [], [], 0)
+        except (OSError, ValueError, AttributeError):
+            return False
+        return not readable
