@@ -207,6 +207,29 @@ def test_a_list_beyond_the_column_s_range_or_not_a_list_is_handled(world: World)
         AGENCIES_IN.all()
 
 
+@pytest.mark.django_db
+def test_on_postgresql_a_list_is_sent_as_an_array_to_match_any_of(world: World) -> None:
+    """`IN (SELECT unnest(...))` becomes `= ANY(...)` in the compiled statement (PostgreSQL tests a list faster
+    than it hashes a subquery): the same rows, excluded ones included, for lists with and without a match."""
+    every = list(Agency.objects.order_by("pk").values_list("pk", flat=True))
+    outside = rows.Prepared(
+        lambda: (
+            Agency.objects.exclude(pk__in=rows.param_list(Agency, "id", "ids"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )
+    for ids in ([], every[:2], every, [10**6]):
+        assert AGENCIES_IN.all(ids=ids) == [pk for pk in every if pk in ids]
+        assert outside.all(ids=ids) == [pk for pk in every if pk not in ids]
+    for template in (AGENCIES_IN, AGENCIES_UNDER, outside):
+        sql = template._compile("default").sql or ""
+        if connection.vendor == "postgresql":
+            assert "unnest" not in sql and "= ANY(%s::" in sql, sql
+        else:
+            assert "json_each" in sql, sql
+
+
 # --- saves compiled once (`rows.CompiledSave`) ---------------------------------------------------------------
 
 
