@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from motcua.api import problems
+from motcua.api.renderers import JSONRenderer
 from motcua.api.routers import accounts, calendar, catalog, dossiers, inbound, stats, system
 
 api = NinjaAPI(
@@ -12,6 +13,7 @@ api = NinjaAPI(
     version="1.0.0",
     description="Public HTTP contract of motcua (see docs/api.md).",
     urls_namespace="api",
+    renderer=JSONRenderer(),
 )
 problems.install(api)
 api.add_router("/", system.router)
