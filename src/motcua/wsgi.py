@@ -21,4 +21,5 @@ from django.urls import get_resolver
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
 application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 - imported now, not on a worker's first request
+gc.collect()  # start-up's own garbage is freed, not frozen with the rest
 gc.freeze()

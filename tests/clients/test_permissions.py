@@ -268,3 +268,45 @@ def test_stats_for_a_monitor_unchanged(world: World, client: Client) -> None:
     assert client.get(STATS.format(agency="000.00.00.H21"), headers=bearer(token)).status_code == 200
     citizen = user_token(client, world.citizen)
     problem(client.get(STATS.format(agency="000.00.00.H21"), headers=bearer(citizen)), 403)
+
+
+def test_a_client_s_list_pages_and_filters_as_the_orm(world: World, callers: dict[str, str], client: Client) -> None:
+    """A client's list: its agencies' dossiers, newest first, through every cursor, with each filter."""
+    from motcua.dossiers import services
+
+    made = [submit_counter(world, f"2026-03-02 08:{minute:02d}") for minute in range(30, 37)]
+    made.append(submit_counter(world, "2026-03-02 08:36"))  # the same instant as the one before: a cursor tie
+    for dossier in made[:3]:
+        services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:00"))
+    ids = {world.department.pk}
+    mine = Dossier.objects.filter(receiving_agency__in=ids) | Dossier.objects.filter(competent_agency__in=ids)
+    newest = mine.order_by("-submitted_at", "-pk")
+    for query, expected in (
+        ("", newest),
+        ("&status=received", newest.filter(status="received")),
+        (f"&agency={world.department.code}", newest),
+        (f"&agency={world.other_department.code}", newest.none()),
+        ("&overdue=false", newest),
+        ("&assigned_to_me=true", newest.none()),
+    ):
+        codes: list[str] = []
+        url = f"/api/v1/dossiers?page_size=3{query}"
+        while url:
+            body = client.get(url, headers=bearer(callers["A"])).json()
+            codes += [item["code"] for item in body["items"]]
+            url = f"/api/v1/dossiers?page_size=3{query}&cursor={body['next']}" if body["next"] else ""
+        assert codes == [d.code for d in expected], query
+    assert len(made) == 8
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["2026-03-02T08:30:00+07:00|99999999999999999999", "2026-03-02T08:30:00|5", "2026-03-02T08:30:00+07:00|0", "x|y"],
+)
+def test_a_cursor_the_api_did_not_write_is_refused(
+    world: World, callers: dict[str, str], client: Client, raw: str
+) -> None:
+    from motcua.api.pagination import encode_cursor
+
+    response = client.get(f"/api/v1/dossiers?cursor={encode_cursor(raw)}", headers=bearer(callers["A"]))
+    problem(response, 400)

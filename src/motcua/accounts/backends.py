@@ -26,27 +26,29 @@ from motcua.org.models import remember_roles, roles_of
 BACKEND = "motcua.accounts.backends.AccountBackend"
 
 
-def _user_query() -> Any:
+def _user_query(pages: bool) -> Any:
     model = get_user_model()
+    # what the back office's pages ask of every signed-in officer: whether a second factor is set up, and the
+    # unread alerts its menu shows (an API call needs neither)
+    extras = {DEVICE_READ_WITH_USER: second_factor_device("pk"), ALERTS_READ_WITH_USER: unread_alerts("staff")}
     return (
         model._default_manager.select_related("staff__agency")
-        .annotate(
-            staff_roles=roles_of("staff"),
-            **{DEVICE_READ_WITH_USER: second_factor_device("pk"), ALERTS_READ_WITH_USER: unread_alerts("staff")},
-        )
+        .annotate(staff_roles=roles_of("staff"), **(extras if pages else {}))
         .filter(pk=rows.param(model, model._meta.pk.name, "pk"))[:1]
     )
 
 
-_USER = rows.Prepared(_user_query)
+_USER = rows.Prepared(lambda: _user_query(pages=True))
+_USER_OF_TOKEN = rows.Prepared(lambda: _user_query(pages=False))
 
 
-def user_with_staff(user_id: Any) -> Any | None:
+def user_with_staff(user_id: Any, *, pages: bool = True) -> Any | None:
     """The user `user_id` with their staff record, its agency and its roles (one statement), active or not;
-    None if there is none. The session's user (`AccountBackend`) and an API token's (`motcua.api.auth`)."""
+    None if there is none. The session's user (`AccountBackend`), with what the back office's pages ask
+    (`pages`), and an API token's (`motcua.api.auth`, without)."""
     if user_id is None:
         return None
-    user = _USER.first(pk=user_id)
+    user = (_USER if pages else _USER_OF_TOKEN).first(pk=user_id)
     if user is None:
         return None
     staff = user._state.fields_cache.get("staff")  # read with the user: None for a citizen

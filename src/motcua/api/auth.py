@@ -36,7 +36,7 @@ def issue_token(user: Any) -> str:
 def _active_user_with_staff(user_id: int) -> Any | None:
     """The active user `user_id` with their staff record (None for a citizen), its agency and roles, in the one
     statement the session's sign-in reads them with (`motcua.accounts.backends`): every API call reads it."""
-    user = user_with_staff(user_id)
+    user = user_with_staff(user_id, pages=False)
     return user if user is not None and user.is_active else None
 
 

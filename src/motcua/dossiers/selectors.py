@@ -258,8 +258,9 @@ def _staff_list(key: tuple[Any, ...]) -> QuerySet[Dossier]:
 
 
 # one compiled read a shape: which columns, which filters are given, which page (the agency list's pages go by
-# number; a few dozen shapes cover what officers and API callers ask)
-_STAFF_LISTS = rows.Family(_staff_list, keep=128)
+# number, at most 20 of them under the paginator's cap; the API's limits come in a few sizes)
+_STAFF_LISTS = rows.Family(_staff_list, keep=256)
+_READ_SIZES = (11, 26, 50, 51, 101)
 
 
 def staff_list_rows(
@@ -291,6 +292,10 @@ def staff_list_rows(
         raise PermissionDenied("Only staff list an agency's dossiers.")
     if assigned_to_me and staff is None:
         return []
+    # the limit is read as one of a few sizes, the rows beyond it dropped here: a page of 50 (the agency list),
+    # the API's default and largest pages and one more row each (`page_size + 1`), and sizes between
+    wanted = limit
+    limit = next((size for size in _READ_SIZES if size >= wanted), wanted)
     key = (columns, bool(status), bool(agency), overdue, assigned_to_me, after is not None, offset, limit)
     values: dict[str, Any] = {"scope": access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)}
     if status:
@@ -303,7 +308,7 @@ def staff_list_rows(
         values["staff"] = staff.pk
     if after is not None:
         values["after_at"], values["after_pk"] = after
-    return list(_STAFF_LISTS[key].all(**values))
+    return list(_STAFF_LISTS[key].all(**values)[:wanted])
 
 
 class InboxRow(_RowStatus):

@@ -420,7 +420,7 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
             after = (dt.datetime.fromisoformat(stamp), int(pk))
         except ValueError as exc:
             raise HttpError(400, "Invalid cursor") from exc
-        if after[0].tzinfo is None:
+        if after[0].tzinfo is None or not 0 < after[1] < 2**63:  # as the API wrote it: aware, a row's id
             raise HttpError(400, "Invalid cursor")
     names = ("pk", *DOSSIER_OUT_FIELDS)
     found = client_scopes.dossier_list_rows(
