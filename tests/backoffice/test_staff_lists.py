@@ -91,9 +91,8 @@ def test_every_filter_gives_the_orm_s_rows(world: World, who: str) -> None:
         filters = {"status": status, "agency": agency, "overdue": overdue, "assigned_to_me": mine}
         for offset, limit in ((0, 4), (3, 50)):
             expected = _orm(user, **filters, after=after, offset=offset, limit=limit)
-            found = selectors.staff_list_rows(
-                user, COLUMNS, **filters, after=after, offset=offset, limit=limit, now=NOW
-            )
+            wanted = selectors.ListFilters(**filters, after=after)
+            found = selectors.staff_list_rows(user, COLUMNS, wanted, offset=offset, limit=limit, now=NOW)
             assert found == expected, (filters, after, offset, limit)
             seen += len(found)
     assert seen or who in ("other_leader",)  # another agency's leader sees none of these
@@ -101,14 +100,19 @@ def test_every_filter_gives_the_orm_s_rows(world: World, who: str) -> None:
 
 def test_looked_up_columns_are_null_past_a_missing_row(world: World) -> None:
     made = _dossiers(world)
-    found = {row[0]: row for row in selectors.staff_list_rows(world.leader.user, COLUMNS, limit=50, now=NOW)}
+    found = {
+        row[0]: row
+        for row in selectors.staff_list_rows(world.leader.user, COLUMNS, selectors.ListFilters(), limit=50, now=NOW)
+    }
     waiting = found[made[0].pk]  # no step yet
     assert waiting[COLUMNS.index("current_step_id")] is None and waiting[COLUMNS.index("current_step__name")] is None
     taken = found[made[4].pk]
     assert taken[COLUMNS.index("current_step__assignee__user__username")] == world.specialist.user.username
     made[3].refresh_from_db()
     assert DossierStep.objects.filter(pk=made[3].current_step_id or 0).update(assignee=None) == 1
-    unassigned = {row[0]: row for row in selectors.staff_list_rows(world.leader.user, COLUMNS, limit=50)}[made[3].pk]
+    unassigned = {
+        row[0]: row for row in selectors.staff_list_rows(world.leader.user, COLUMNS, selectors.ListFilters(), limit=50)
+    }[made[3].pk]
     assert unassigned[COLUMNS.index("current_step__name")] and unassigned[-1] is None
     assert isinstance(unassigned[COLUMNS.index("current_step__due_at")], dt.datetime)
     assert unassigned[COLUMNS.index("current_step__due_at")].tzinfo is not None
@@ -119,21 +123,21 @@ def test_citizens_and_visitors_are_refused(world: World) -> None:
     _dossiers(world)
     for user in (world.citizen, AnonymousUser(), None):
         with pytest.raises(PermissionDenied):
-            selectors.staff_list_rows(user, COLUMNS, limit=50)
+            selectors.staff_list_rows(user, COLUMNS, selectors.ListFilters(), limit=50)
 
 
 def test_a_list_is_one_statement_and_compiled_once_a_shape(world: World) -> None:
     _dossiers(world)
     user = world.specialist.user  # (a leader's scope of agencies below theirs is read first: one more statement)
-    selectors.staff_list_rows(user, COLUMNS, status=Status.RECEIVED, limit=7)
+    selectors.staff_list_rows(user, COLUMNS, selectors.ListFilters(status=Status.RECEIVED), limit=7)
     with CaptureQueriesContext(connection) as queries:
-        first = selectors.staff_list_rows(user, COLUMNS, status=Status.RECEIVED, limit=7)
-        other = selectors.staff_list_rows(user, COLUMNS, status=Status.WITHDRAWN, limit=7)
+        first = selectors.staff_list_rows(user, COLUMNS, selectors.ListFilters(status=Status.RECEIVED), limit=7)
+        other = selectors.staff_list_rows(user, COLUMNS, selectors.ListFilters(status=Status.WITHDRAWN), limit=7)
     assert len(queries) == 2, [q["sql"] for q in queries]
     assert queries[0]["sql"].replace(Status.RECEIVED, "?") == queries[1]["sql"].replace(Status.WITHDRAWN, "?")
     assert first and all(row[COLUMNS.index("status")] == Status.RECEIVED for row in first)
     assert [row[COLUMNS.index("status")] for row in other] == [Status.WITHDRAWN]
-    assert selectors.staff_list_rows(world.specialist.user, COLUMNS, limit=50)
+    assert selectors.staff_list_rows(world.specialist.user, COLUMNS, selectors.ListFilters(), limit=50)
 
 
 def test_a_family_keeps_one_read_a_key_and_forgets_the_least_used() -> None:

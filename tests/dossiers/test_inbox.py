@@ -45,14 +45,25 @@ def test_inbox_sorts_work_by_step_due_instant_and_counts_it(world: World) -> Non
     assert selectors.inbox(world.citizen, now=at("2026-03-05 15:30")).counts()["to_do"] == 0
 
 
+def _at_the_specialist(world: World, *dossiers: Dossier) -> None:
+    """Received at the counter and forwarded to the specialist's step."""
+    for dossier in dossiers:
+        services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:00"))
+        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:10"))
+
+
+def _sent_back_by_the_head(world: World, dossier: Dossier) -> None:
+    """Forwarded by the specialist to the head, who sends it back."""
+    services.dossier_forward(dossier=dossier, actor=world.specialist.user, at=at("2026-03-03 10:00"))
+    services.dossier_send_back(dossier=dossier, actor=world.head.user, comment="Xem lại", at=at("2026-03-03 11:00"))
+
+
 def test_a_dossier_sent_back_is_in_the_tab_of_the_officer_who_holds_it_again(world: World) -> None:
     kept = submit_counter(world, "2026-03-02 08:40")
     returned = submit_counter(world, "2026-03-02 08:55")
-    for dossier in (kept, returned):
-        services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:00"))
-        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:10"))
-        services.dossier_forward(dossier=dossier, actor=world.specialist.user, at=at("2026-03-03 10:00"))
-    services.dossier_send_back(dossier=returned, actor=world.head.user, comment="Xem lại", at=at("2026-03-03 11:00"))
+    _at_the_specialist(world, kept, returned)
+    services.dossier_forward(dossier=kept, actor=world.specialist.user, at=at("2026-03-03 10:00"))
+    _sent_back_by_the_head(world, returned)
 
     box = selectors.inbox(world.specialist.user, now=at("2026-03-03 11:30"))
     assert _codes(box.to_do) == [returned.code]
@@ -118,11 +129,8 @@ def test_the_inbox_reads_its_steps_and_their_dossiers_in_few_statements(world: W
 
     returned = submit_counter(world, "2026-03-02 08:55")
     queued = submit_counter(world, "2026-03-02 08:56")
-    for dossier in (returned, queued):
-        services.dossier_receive(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:00"))
-        services.dossier_forward(dossier=dossier, actor=world.officer.user, at=at("2026-03-02 09:10"))
-    services.dossier_forward(dossier=returned, actor=world.specialist.user, at=at("2026-03-03 10:00"))
-    services.dossier_send_back(dossier=returned, actor=world.head.user, comment="Xem lại", at=at("2026-03-03 11:00"))
+    _at_the_specialist(world, returned, queued)
+    _sent_back_by_the_head(world, returned)
     access.staff_of(world.specialist.user).role_set  # noqa: B018  (the roles, read with the user in a request)
     with CaptureQueriesContext(connection) as queries:
         box = selectors.inbox(world.specialist.user, now=at("2026-03-03 11:30"))

@@ -7,7 +7,6 @@ helpers so that a client sees only the data of its agencies (cơ quan được �
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import time
 from typing import Any
@@ -82,38 +81,23 @@ def _client_dossiers(client: ApiClient) -> QuerySet[Dossier]:
 
 
 def dossier_list_rows(
-    request: Any,
-    columns: tuple[str, ...],
-    *,
-    status: str = "",
-    agency: str = "",
-    overdue: bool | None = None,
-    assigned_to_me: bool = False,
-    after: tuple[dt.datetime, int] | None = None,
-    limit: int,
+    request: Any, columns: tuple[str, ...], filters: selectors.ListFilters, *, limit: int
 ) -> list[tuple[Any, ...]]:
-    """The caller's dossiers newest first, those after the row `after` ((submitted_at, pk)), at most `limit`,
-    as `values_list(*columns)` tuples: staff see what their agencies see (`selectors.staff_list_rows`); a
-    client, those received or decided by its agencies; anyone else is refused (PermissionDenied)."""
+    """The caller's dossiers with `filters`, newest first, at most `limit`, as `values_list(*columns)` tuples:
+    staff see what their agencies see (`selectors.staff_list_rows`); a client, those received or decided by
+    its agencies; anyone else is refused (PermissionDenied)."""
     client = client_of(request)
     if client is None:
         if not access.is_staff_member(request.user) and not request.user.is_superuser:
             raise PermissionDenied("Only staff list dossiers; citizens see theirs in the portal.")
-        return selectors.staff_list_rows(
-            request.user,
-            columns,
-            status=status,
-            agency=agency,
-            overdue=overdue,
-            assigned_to_me=assigned_to_me,
-            after=after,
-            limit=limit,
-        )
-    if assigned_to_me:
+        return selectors.staff_list_rows(request.user, columns, filters, limit=limit)
+    if filters.assigned_to_me:
         return []
-    dossiers = selectors.narrowed(_client_dossiers(client), status=status, agency=agency, overdue=overdue)
-    if after is not None:
-        at, pk = after
+    dossiers = selectors.narrowed(
+        _client_dossiers(client), status=filters.status, agency=filters.agency, overdue=filters.overdue
+    )
+    if filters.after is not None:
+        at, pk = filters.after
         dossiers = dossiers.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, pk__lt=pk))
     read = dossiers.order_by(*selectors.NEWEST_FIRST).values_list(*(rows.looked_up(Dossier, c) for c in columns))
     return list(read[:limit])

@@ -224,8 +224,7 @@ class AgencyListPart:
         found = selectors.staff_list_rows(
             self.whole.user,
             selectors.LIST_ROW_COLUMNS,
-            status=self.whole.status,
-            overdue=True if self.whole.overdue else None,
+            selectors.ListFilters(status=self.whole.status, overdue=True if self.whole.overdue else None),
             offset=self.start,
             limit=max(self.stop - self.start, 0),
         )

@@ -423,16 +423,14 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
         if after[0].tzinfo is None or not 0 < after[1] < 2**63:  # as the API wrote it: aware, a row's id
             raise HttpError(400, "Invalid cursor")
     names = ("pk", *DOSSIER_OUT_FIELDS)
-    found = client_scopes.dossier_list_rows(
-        request,
-        names,
+    wanted = selectors.ListFilters(
         status=filters.status.value if filters.status else "",
         agency=filters.agency,
         overdue=filters.overdue,
         assigned_to_me=filters.assigned_to_me,
         after=after,
-        limit=filters.page_size + 1,
     )
+    found = client_scopes.dossier_list_rows(request, names, wanted, limit=filters.page_size + 1)
     page = [dict(zip(names, row, strict=True)) for row in found]
     next_cursor = None
     if len(page) > filters.page_size:
