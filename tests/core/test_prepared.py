@@ -333,3 +333,48 @@ def test_threads_running_it_first_at_once_compile_it_once_and_all_get_their_rows
     assert [(pk, getattr(row, "pk", row)) for pk, row in found] == [(pk, pk) for pk, _row in found]
     for dossier in dossiers:  # and every later run too
         assert template.first(code=dossier.code).competent_agency.parent == dossier.competent_agency.parent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_family_s_reads_asked_by_threads_at_once_are_one_a_key_and_give_their_rows(world: World) -> None:
+    """`rows.Family`: threads asking for the same keys at once get one `Prepared` a key, each compiled once,
+    and the rows of their own values (the staff lists' family is shared by a worker's threads)."""
+    agencies = list(Agency.objects.order_by("pk"))
+    family = rows.Family(
+        lambda key: (
+            Agency.objects.filter(**{f"{key}__in": rows.param_list(Agency, key, "values")})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ),
+        keep=4,
+    )
+    slow_as_sql = SQLCompiler.as_sql
+
+    def slowly(compiler: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.05)  # every thread inside the compiling at once, were it not kept to one a read
+        return slow_as_sql(compiler, *args, **kwargs)
+
+    cases = [("id", [a.pk for a in agencies[:2]]), ("code", [agencies[-1].code])]
+    start = threading.Barrier(8)
+    found: list[Any] = []
+
+    def run(index: int) -> None:
+        key, values = cases[index % 2]
+        try:
+            start.wait()
+            found.append((index % 2, id(family[key]), family[key].all(values=values)))
+        except Exception as error:  # reported below
+            found.append((index % 2, 0, error))
+        finally:
+            connection.close()
+
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=slowly) as as_sql:
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert as_sql.call_count == 2  # one compile a key
+    expected = [[a.pk for a in agencies[:2]], [agencies[-1].pk]]
+    assert sorted((case, rows_) for case, _id, rows_ in found) == sorted((n % 2, expected[n % 2]) for n in range(8))
+    assert len({(case, ident) for case, ident, _rows in found}) == 2  # the same read a key for every thread
