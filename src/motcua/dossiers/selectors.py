@@ -299,32 +299,32 @@ def staff_list_rows(
     staff = access.staff_of(user)
     if staff is None and not user.is_superuser:
         raise PermissionDenied("Only staff list an agency's dossiers.")
-    status, agency, overdue, assigned_to_me, after = (
-        filters.status,
-        filters.agency,
-        filters.overdue,
-        filters.assigned_to_me,
-        filters.after,
-    )
-    if assigned_to_me and staff is None:
+    if filters.assigned_to_me and staff is None:
         return []
     # the limit is read as one of a few sizes, the rows beyond it dropped here: a page of 50 (the agency list),
     # the API's default and largest pages and one more row each (`page_size + 1`), and sizes between
     wanted = limit
     limit = next((size for size in _READ_SIZES if size >= wanted), wanted)
-    key = (columns, bool(status), bool(agency), overdue, assigned_to_me, after is not None, offset, limit)
+    key = (
+        columns,
+        bool(filters.status),
+        bool(filters.agency),
+        filters.overdue,
+        filters.assigned_to_me,
+        filters.after is not None,
+    )
     values: dict[str, Any] = {"scope": access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)}
-    if status:
-        values["status"] = status
-    if agency:
-        values["agency"] = agency
-    if overdue is not None:
+    if filters.status:
+        values["status"] = filters.status
+    if filters.agency:
+        values["agency"] = filters.agency
+    if filters.overdue is not None:
         values["now"] = now or timezone.now()
-    if assigned_to_me and staff is not None:
+    if filters.assigned_to_me and staff is not None:
         values["staff"] = staff.pk
-    if after is not None:
-        values["after_at"], values["after_pk"] = after
-    return list(_STAFF_LISTS[key].all(**values)[:wanted])
+    if filters.after is not None:
+        values["after_at"], values["after_pk"] = filters.after
+    return list(_STAFF_LISTS[(*key, offset, limit)].all(**values)[:wanted])
 
 
 class InboxRow(_RowStatus):
@@ -521,14 +521,18 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     # steps of their roles in their agency) rather than one OR that scans every active step of the province.
     # Each part keeps its `limit` soonest-due steps: the `limit` soonest of both are among them (up to steps
     # due at the very same instant as the last one kept).
+    roles = sorted(staff.role_set)
+    # each step: (its due instant, whether the officer holds it)
+    steps: dict[int, tuple[dt.datetime | None, bool]]
     if connections[router.db_for_read(DossierStep)].features.supports_slicing_ordering_in_compound:
-        both = reads.both.all(assignee=staff.pk, agency=staff.agency_id, roles=sorted(staff.role_set))
-        held = [(pk, due) for pk, due, holds in both if holds]
-        queued = [(pk, due) for pk, due, holds in both if not holds]
+        steps = {
+            pk: (due, holds)
+            for pk, due, holds in reads.both.all(assignee=staff.pk, agency=staff.agency_id, roles=roles)
+        }
     else:  # SQLite: two statements (in the same process: no round trip to save)
         held = reads.held.all(assignee=staff.pk)
-        queued = reads.queued.all(agency=staff.agency_id, roles=sorted(staff.role_set))
-    steps = {pk: (due, True) for pk, due in held} | {pk: (due, False) for pk, due in queued}
+        queued = reads.queued.all(agency=staff.agency_id, roles=roles)
+        steps = {pk: (due, True) for pk, due in held} | {pk: (due, False) for pk, due in queued}
     scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
     # (pk, code, paused_at, due, the step's due instant, whether the officer holds the step), open dossiers
     # only, sorted as `ORDER BY step.due_at, dossier.due_at` sorts (an unknown instant last)
