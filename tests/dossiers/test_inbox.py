@@ -138,3 +138,53 @@ def test_the_inbox_reads_its_steps_and_their_dossiers_in_few_statements(world: W
     assert len(queries) == steps + 1, [q["sql"] for q in queries]
     assert _codes(box.sent_back) == [returned.code]
     assert sorted(_codes(box.to_do)) == sorted([returned.code, queued.code])
+
+
+def _row_values(row: selectors.InboxRow) -> tuple:  # type: ignore[type-arg]
+    step = row.current_step
+    return (
+        row.code,
+        row.status,
+        row.applicant_name,
+        row.due_at,
+        row.paused_at,
+        row.reception_due_at,
+        row.procedure_version.name,
+        None if step is None else (step.name, step.due_at),
+    )
+
+
+def test_the_inbox_brings_the_rows_it_shows(world: World) -> None:
+    """The inbox's items carry their rows (read with the dossiers and their steps): showing a page of them
+    reads nothing more, and the rows are those the dossiers' own read gives (held, queued, paused, sent back)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    returned = submit_counter(world, "2026-03-02 08:55")
+    queued = submit_counter(world, "2026-03-02 08:56")
+    paused = submit_counter(world, "2026-03-02 08:57")
+    _at_the_specialist(world, returned, queued, paused)
+    _sent_back_by_the_head(world, returned)
+    services.dossier_request_supplement(
+        dossier=paused, actor=world.specialist.user, reason="Thiếu", components=["TP1"], at=at("2026-03-03 11:10")
+    )
+    queued.refresh_from_db()
+    DossierStep.objects.filter(pk=queued.current_step_id).update(name="Thẩm định <hồ sơ> & đối chiếu")
+    box = selectors.inbox(world.specialist.user, now=at("2026-03-03 11:30"))
+    items = [*box.to_do, *box.paused]
+    assert sorted(_codes(items)) == sorted([returned.code, queued.code, paused.code])
+    assert all(item.row is not None for item in items)
+    with CaptureQueriesContext(connection) as queries:
+        carried = selectors.inbox_rows(items)
+    assert queries.captured_queries == []
+    # the same items without their rows: read by the page's own statement
+    read = selectors.inbox_rows([selectors.InboxItem(item.pk, item.code, item.due) for item in items])
+    assert [_row_values(row) for row in carried] == [_row_values(row) for row in read]
+    names = {row.code: row.current_step.name for row in carried if row.current_step is not None}
+    assert names[queued.code] == "Thẩm định <hồ sơ> & đối chiếu"
+    assert {row.code: row.procedure_version.name for row in carried}[paused.code] == paused.procedure_version.name
+    # items with and without their rows, in their order
+    mixed = [items[0], selectors.InboxItem(items[1].pk, items[1].code, items[1].due), *items[2:]]
+    with CaptureQueriesContext(connection) as queries:
+        assert [_row_values(row) for row in selectors.inbox_rows(mixed)] == [_row_values(row) for row in read]
+    assert len(queries.captured_queries) == 1

@@ -356,13 +356,16 @@ class DossierStep(ChoiceLabels, rows.CompiledSave):
             # the inboxes: the active steps an officer holds, and the role queues (steps nobody holds yet)
             # (covering the id on PostgreSQL: an index-only scan; the planner otherwise walks every active step)
             models.Index(
-                fields=["assignee", "due_at"], name="step_held_active", condition=Q(state="active"), include=["id"]
+                fields=["assignee", "due_at"],
+                name="step_held_active",
+                condition=Q(state="active"),
+                include=["id", "name"],  # the name: the inbox shows it (dossiers.selectors.inbox)
             ),
             models.Index(
                 fields=["agency", "role", "due_at"],
                 name="step_unassigned_queue",
                 condition=Q(state="active", assignee__isnull=True),
-                include=["id"],
+                include=["id", "name"],
             ),
             # the inbox's "sent back" tab: which of the officer's dossiers had a step sent back (a small share
             # of the steps; through the dossier index it read every step of 200 dossiers, 1 ms a page)

@@ -384,11 +384,13 @@ class _Step:
 
 @dataclass(frozen=True)
 class InboxItem:
-    """A dossier in an inbox tab: what the tabs are counted and sorted by; `inbox_rows` reads the rows shown."""
+    """A dossier in an inbox tab: what the tabs are counted and sorted by; `inbox_rows` gives the rows shown,
+    from `row` (`InboxRow`'s arguments) where the inbox's own read brought them, else read then."""
 
     pk: int
     code: str
     due: dt.datetime | None  # the current step's due instant, else the dossier's; the reception clock's end
+    row: tuple[Any, ...] | None = None
 
 
 @dataclass
@@ -419,15 +421,16 @@ class _InboxReads:
             agency=rows.param(DossierStep, "agency"),
             role__in=rows.param_list(DossierStep, "role", "roles"),
         )
-        self.held = rows.Prepared(lambda: held.values_list("pk", "due_at")[:limit])
-        self.queued = rows.Prepared(lambda: queued.values_list("pk", "due_at")[:limit])
+        # the step's name for the rows shown: both indexes carry it (an index-only read on PostgreSQL)
+        self.held = rows.Prepared(lambda: held.values_list("pk", "due_at", "name")[:limit])
+        self.queued = rows.Prepared(lambda: queued.values_list("pk", "due_at", "name")[:limit])
         # both in one statement where the database takes a limit in each part of a UNION (PostgreSQL): one round
         # trip fewer; each part still reads its own small index
         self.both = rows.Prepared(
             lambda: (
                 held.annotate(held=Value(True))
-                .values_list("pk", "due_at", "held")[:limit]
-                .union(queued.annotate(held=Value(False)).values_list("pk", "due_at", "held")[:limit], all=True)
+                .values_list("pk", "due_at", "name", "held")[:limit]
+                .union(queued.annotate(held=Value(False)).values_list("pk", "due_at", "name", "held")[:limit], all=True)
             )
         )
         # The dossiers of those steps, unsorted: `inbox` sorts them by the steps' due instants it holds. (The
@@ -436,13 +439,29 @@ class _InboxReads:
         # in SQL, it read 400 step rows a second time: 3.4 ms, half of it that join.)
         # Whether a step of the dossier was sent back comes with it (a probe of the small index of sent-back
         # steps a dossier): the inbox's tab of dossiers sent back to the officer costs no statement of its own.
+        # So do the columns its rows show (the procedure's name by its key): the 50 rows of the page need no
+        # read of their own (docs/performance.md, tenth session).
         self.dossiers = rows.Prepared(
             lambda: (
                 Dossier.objects.filter(_seen_from(rows.param_list(Dossier, "receiving_agency", "scope")))
                 .filter(current_step__in=rows.param_list(Dossier, "current_step", "steps"))
-                .annotate(sent_back=Exists(_SENT_BACK_STEPS.filter(dossier=OuterRef("pk"))))
+                .annotate(
+                    sent_back=Exists(_SENT_BACK_STEPS.filter(dossier=OuterRef("pk"))),
+                    procedure_name=rows.looked_up(Dossier, "procedure_version__name"),
+                )
                 .order_by()
-                .values_list("pk", "code", "paused_at", "due_at", "current_step_id", "status", "sent_back")
+                .values_list(
+                    "pk",
+                    "code",
+                    "paused_at",
+                    "due_at",
+                    "current_step_id",
+                    "status",
+                    "sent_back",
+                    "applicant_name",
+                    "reception_due_at",
+                    "procedure_name",
+                )
             )
         )
         self.awaiting = rows.Prepared(
@@ -476,7 +495,7 @@ def _inbox_reads(limit: int) -> _InboxReads:
 def _dossiers_of_soonest(
     reads: _InboxReads,
     scope: list[int],
-    steps: dict[int, tuple[dt.datetime | None, bool]],
+    steps: dict[int, tuple[dt.datetime | None, str, bool]],
     limit: int,
     moment: dt.datetime,
 ) -> list[tuple[Any, ...]]:
@@ -490,7 +509,7 @@ def _dossiers_of_soonest(
     (docs/performance.md, eighth session): the later half could never be shown.
     """
 
-    def soonest(step: tuple[int, tuple[dt.datetime | None, bool]]) -> tuple[bool, dt.datetime]:
+    def soonest(step: tuple[int, tuple[dt.datetime | None, str, bool]]) -> tuple[bool, dt.datetime]:
         due = step[1][0]
         return (due is None, due or moment)
 
@@ -522,34 +541,39 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     # Each part keeps its `limit` soonest-due steps: the `limit` soonest of both are among them (up to steps
     # due at the very same instant as the last one kept).
     roles = sorted(staff.role_set)
-    # each step: (its due instant, whether the officer holds it)
-    steps: dict[int, tuple[dt.datetime | None, bool]]
+    # each step: (its due instant, its name, whether the officer holds it)
+    steps: dict[int, tuple[dt.datetime | None, str, bool]]
     if connections[router.db_for_read(DossierStep)].features.supports_slicing_ordering_in_compound:
         steps = {
-            pk: (due, holds)
-            for pk, due, holds in reads.both.all(assignee=staff.pk, agency=staff.agency_id, roles=roles)
+            pk: (due, name, holds)
+            for pk, due, name, holds in reads.both.all(assignee=staff.pk, agency=staff.agency_id, roles=roles)
         }
     else:  # SQLite: two statements (in the same process: no round trip to save)
         held = reads.held.all(assignee=staff.pk)
         queued = reads.queued.all(agency=staff.agency_id, roles=roles)
-        steps = {pk: (due, True) for pk, due in held} | {pk: (due, False) for pk, due in queued}
+        steps = {pk: (due, name, True) for pk, due, name in held} | {pk: (due, name, False) for pk, due, name in queued}
     scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
-    # (pk, code, paused_at, due, the step's due instant, whether the officer holds the step), open dossiers
-    # only, sorted as `ORDER BY step.due_at, dossier.due_at` sorts (an unknown instant last)
+    # (pk, code, paused_at, due, the step's due instant, whether the officer holds the step, `InboxRow`'s
+    # arguments), open dossiers only, sorted as `ORDER BY step.due_at, dossier.due_at` sorts (unknown last)
     found = _dossiers_of_soonest(reads, scope, steps, limit, moment)
     sent_back_ids = {row[0] for row in found if row[6]}
-    mine = [
-        (pk, code, paused_at, due, *steps[step])
-        for pk, code, paused_at, due, step, status, _sent_back in found
-        if status in OPEN_STATUSES
-    ]
+    mine = []
+    for pk, code, paused_at, due, step, status, _sent_back, applicant, reception_due, procedure in found:
+        if status in OPEN_STATUSES:
+            step_due, step_name, holds = steps[step]
+            row = (code, status, applicant, due, paused_at, reception_due, procedure, step, step_name, step_due)
+            mine.append((pk, code, paused_at, due, step_due, holds, row))
     mine.sort(key=lambda row: (row[4] is None, row[4] or moment, row[3] is None, row[3] or moment))
     open_mine = mine[:limit]
     local_today = timezone.localtime(moment).date()
     end_of_day = timezone.make_aware(dt.datetime.combine(local_today, dt.time(23, 59, 59)))
-    paused = [InboxItem(pk, code, step_due or due) for pk, code, paused_at, due, step_due, _h in open_mine if paused_at]
+    paused = [
+        InboxItem(pk, code, step_due or due, row)
+        for pk, code, paused_at, due, step_due, _h, row in open_mine
+        if paused_at
+    ]
     running = [row for row in open_mine if row[2] is None]
-    items = {pk: InboxItem(pk, code, step_due or due) for pk, code, _p, due, step_due, _h in running}
+    items = {pk: InboxItem(pk, code, step_due or due, row) for pk, code, _p, due, step_due, _h, row in running}
     to_do = [items[row[0]] for row in running]
     overdue = [item for item in to_do if (item.due or moment) < moment]
     due_today = [item for item in to_do if item.due is not None and moment <= item.due <= end_of_day]
@@ -569,9 +593,16 @@ def awaiting_reception(agency: Any, *, limit: int = 200) -> list[InboxItem]:
 
 
 def inbox_rows(items: list[InboxItem]) -> list[InboxRow]:
-    """The rows of `items`, in their order, read as tuples in one statement (`InboxRow`)."""
-    found = {row[0]: row for row in _INBOX_ROWS.all(ids=[item.pk for item in items])}
-    return [InboxRow(*found[item.pk][1:]) for item in items if item.pk in found]
+    """The rows of `items`, in their order (`InboxRow`): from the items that carry them, the others read as
+    tuples in one statement (none when every item carries its row)."""
+    missing = [item.pk for item in items if item.row is None]
+    found = {row[0]: row[1:] for row in _INBOX_ROWS.all(ids=missing)} if missing else {}
+    shown = []
+    for item in items:
+        values = item.row if item.row is not None else found.get(item.pk)
+        if values is not None:
+            shown.append(InboxRow(*values))
+    return shown
 
 
 def mask_name(name: str) -> str:
