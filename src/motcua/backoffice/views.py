@@ -8,12 +8,13 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,8 +37,10 @@ from motcua.backoffice.forms import (
     TrackingBookForm,
     apply_errors,
 )
+from motcua.backoffice.templatetags import backoffice as backoffice_tags
 from motcua.catalog import selectors as catalog_selectors
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.fragments import Fragment, hole
 from motcua.core.pagination import CappedPaginator
 from motcua.core.text import parse_number
 from motcua.dossiers import deadlines, official_forms, process, queues, selectors, services, tracking_book
@@ -99,25 +102,73 @@ def inbox(request: HttpRequest) -> HttpResponse:
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     items.sort(key=lambda item: item.due or far, reverse=order == "desc")
     counts = work.counts()
-    tabs = [(key, str(label), counts[key]) for key, label in INBOX_TABS]
     now = timezone.now()
     page = Paginator(items, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = selectors.inbox_rows(list(page.object_list))
-    return render(
-        request,
-        "backoffice/inbox.html",
-        {
-            "tabs": tabs,
-            "tab": tab,
-            "order": order,
-            "page": page,
-            "rows": [
-                {"dossier": d, "due": _step_due(d), "clock": clock_}
-                for d, clock_ in zip(shown, queues.reception_clocks(shown, now=now), strict=True)
-            ],
-            "now": now,
-        },
+    rows = [
+        {"dossier": d, "due": _step_due(d), "clock": clock_}
+        for d, clock_ in zip(shown, queues.reception_clocks(shown, now=now), strict=True)
+    ]
+    return _inbox_page(
+        request, counts=counts, tab=tab, order=order, page=page, rows=backoffice_tags.inbox_rows(rows, tab, now)
     )
+
+
+_INBOX_PAGE = Fragment("backoffice/inbox.html", max_kept=512)  # tabs × orders × pager shapes × languages
+
+
+def _inbox_page(
+    request: HttpRequest,
+    *,
+    counts: dict[str, int],
+    tab: str,
+    order: str,
+    page: Page[Any],
+    rows: SafeString,
+    kept: bool = True,
+) -> HttpResponse:
+    """The inbox page around its `rows`: rendered once for each shape (the tab, the order, whether there are
+    rows, which page links show, the language) and then filled in with the counts, the rows, the page
+    numbers and the officer's menu (`motcua.core.fragments`); the template's own run was a fifth of the page's
+    CPU (docs/performance.md, tenth session). A page with messages to show is rendered afresh (`kept`
+    False: the test compares both)."""
+    tabs = [(key, str(label), counts[key]) for key, label in INBOX_TABS]
+    context: dict[str, Any] = {"tabs": tabs, "tab": tab, "order": order, "page": page, "table_rows": rows}
+    if not kept or messages.get_messages(request):
+        return render(request, "backoffice/inbox.html", context)
+    key = (tab, order, bool(rows), page.has_other_pages(), page.has_previous(), page.has_next())
+    shape = {
+        **context,
+        "tabs": [(name, label, hole(f"count_{name}")) for name, label, _count in tabs],
+        "page": _PageShape(page),
+        "table_rows": hole("rows") if rows else "",
+        "user": _SIGNED_IN,
+        "navigation": hole("navigation"),
+    }
+    holes: dict[str, Any] = {f"count_{name}": count for name, _label, count in tabs}
+    holes.update(
+        rows=rows,
+        navigation=backoffice_tags.backoffice_nav({"request": request, "user": request.user}),
+        number=page.number,
+        pages=page.paginator.num_pages,
+        previous=page.previous_page_number() if page.has_previous() else "",
+        next=page.next_page_number() if page.has_next() else "",
+    )
+    return HttpResponse(_INBOX_PAGE.render(key, shape, holes))
+
+
+class _PageShape:
+    """What the inbox template reads of its page (`Page`) when rendered once: which links show (in the key),
+    the numbers as holes."""
+
+    def __init__(self, page: Page[Any]) -> None:
+        self.has_other_pages = page.has_other_pages()
+        self.has_previous, self.has_next = page.has_previous(), page.has_next()
+        self.number, self.previous_page_number, self.next_page_number = hole("number"), hole("previous"), hole("next")
+        self.paginator = {"num_pages": hole("pages")}
+
+
+_SIGNED_IN = {"is_authenticated": True}
 
 
 # ---- counter reception ---------------------------------------------------------------------------------

@@ -48,8 +48,9 @@ class Fragment:
 
     MAX_KEPT = 64  # texts kept a fragment: languages × URL prefixes × shapes; beyond, rendered each time
 
-    def __init__(self, template_name: str) -> None:
+    def __init__(self, template_name: str, *, max_kept: int | None = None) -> None:
         self.template_name = template_name
+        self.max_kept = max_kept  # None: `MAX_KEPT`
         self._rendered: dict[Hashable, str] = {}
         self._lock = threading.Lock()
         _FRAGMENTS.add(self)
@@ -67,7 +68,8 @@ class Fragment:
         text = self._rendered.get(full_key)
         if text is None:
             text = render_to_string(self.template_name, dict(context))
-            if not settings.DEBUG and len(self._rendered) < self.MAX_KEPT:
+            limit = self.MAX_KEPT if self.max_kept is None else self.max_kept
+            if not settings.DEBUG and len(self._rendered) < limit:
                 with self._lock:
                     self._rendered.setdefault(full_key, text)
         values = {name: str(conditional_escape(value)) for name, value in holes.items()}

@@ -54,6 +54,9 @@ _NAV = Fragment("backoffice/_nav.html")
 def backoffice_nav(context: Any) -> SafeString:
     """The signed-in officer's menu (backoffice/_nav.html), rendered once for each set of screens and
     language (`motcua.core.fragments`); their name, unread alerts, CSRF token and path filled in."""
+    kept = context.get("navigation")
+    if kept is not None:  # a page rendered once as a `Fragment` (views.inbox): the menu is one of its holes
+        return SafeString(kept)
     request, user = context["request"], context["user"]
     menu = menu_for(user)
     # the text kept is rendered from the key alone: which screens show, and whether there are unread alerts
