@@ -137,6 +137,13 @@ def test_the_inbox_reads_its_steps_and_their_dossiers_in_few_statements(world: W
     steps = 1 if connection.features.supports_slicing_ordering_in_compound else 2
     assert len(queries) == steps + 1, [q["sql"] for q in queries]
     assert _codes(box.sent_back) == [returned.code]
+    # a dossier once sent back, now at a step of the queue (not held by the officer): not in their tab
+    DossierStep.objects.filter(dossier=queued, state=DossierStep.State.ACTIVE).update(assignee=None)
+    queued_steps = DossierStep.objects.filter(dossier=queued).exclude(state=DossierStep.State.ACTIVE)
+    assert queued_steps.update(state=DossierStep.State.SENT_BACK) >= 1
+    again = selectors.inbox(world.specialist.user, now=at("2026-03-03 11:30"))
+    assert _codes(again.sent_back) == [returned.code] and again.counts()["sent_back"] == 1
+    assert sorted(_codes(again.to_do)) == sorted([returned.code, queued.code])
     assert sorted(_codes(box.to_do)) == sorted([returned.code, queued.code])
 
 

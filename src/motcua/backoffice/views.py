@@ -143,7 +143,7 @@ def _inbox_page(
         "page": _PageShape(page),
         "table_rows": hole("rows") if rows else "",
         "user": _SIGNED_IN,
-        "navigation": hole("navigation"),
+        "_kept_menu": hole("navigation"),
     }
     holes: dict[str, Any] = {f"count_{name}": count for name, _label, count in tabs}
     holes.update(

@@ -578,7 +578,7 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     overdue = [item for item in to_do if (item.due or moment) < moment]
     due_today = [item for item in to_do if item.due is not None and moment <= item.due <= end_of_day]
     # sent back to the officer: only a step they hold can be (the others are unassigned)
-    held_running = [pk for pk, *_rest, holds in running if holds]
+    held_running = [pk for pk, _code, _paused, _due, _step_due, holds, _row in running if holds]
     sent_back = [items[pk] for pk in held_running if pk in sent_back_ids]
     awaiting: list[InboxItem] = []
     if access.can(user, access.Permission.RECEIVE_DOSSIER, staff.agency):

@@ -54,7 +54,7 @@ _NAV = Fragment("backoffice/_nav.html")
 def backoffice_nav(context: Any) -> SafeString:
     """The signed-in officer's menu (backoffice/_nav.html), rendered once for each set of screens and
     language (`motcua.core.fragments`); their name, unread alerts, CSRF token and path filled in."""
-    kept = context.get("navigation")
+    kept = context.get("_kept_menu")  # (a name no template can set: none begins with "_")
     if kept is not None:  # a page rendered once as a `Fragment` (views.inbox): the menu is one of its holes
         return SafeString(kept)
     request, user = context["request"], context["user"]
