@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 
 from motcua.api.models import IdempotencyRecord
 from motcua.api.routers.accounts import TOKEN_ATTEMPTS_PER_MINUTE
-from motcua.api.routers.dossiers import LOOKUP_LIMIT_PER_MINUTE
+from motcua.api.routers.dossiers import LOOKUP_LIMIT_PER_MINUTE, DossierPage
 from motcua.core import audit
 from motcua.core.outbox import OutboxEvent
 from motcua.dossiers import services
@@ -338,8 +338,23 @@ def test_me_needs_a_valid_token(client: Client, world: World) -> None:
 
 def test_a_token_expires_after_eight_hours(client: Client, world: World, clock: Any) -> None:
     token = sign_in(client, "congdan1")
+    headers = {"authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # its signature's check is kept...
+    clock.move_to(at("2026-03-02 16:59:59"))
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
     clock.move_to(at("2026-03-02 17:00:01"))
-    assert_problem(client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"}), 401)
+    assert_problem(client.get("/api/v1/me", headers=headers), 401)  # ...but its age is checked on every call
+
+
+def test_a_token_signed_with_another_key_is_refused(client: Client, world: World, settings: Any) -> None:
+    token = sign_in(client, "congdan1")
+    headers = {"authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    signed_with = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-secret-key-for-this-test-0123456789abcdef0123"
+    assert_problem(client.get("/api/v1/me", headers=headers), 401)  # a kept check is a check under its key
+    settings.SECRET_KEY_FALLBACKS = [signed_with]
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # the old key, kept as a fallback
 
 
 def test_a_password_change_revokes_tokens(client: Client, world: World) -> None:
@@ -828,8 +843,12 @@ def test_a_list_item_is_the_dossier_s_own_answer(client: Client, tokens: Tokens,
     headers = tokens.headers(world.officer.user)
 
     with CaptureQueriesContext(connection) as queries:
-        items = client.get("/api/v1/dossiers", {"page_size": 50}, headers=headers).json()["items"]
+        answer = client.get("/api/v1/dossiers", {"page_size": 50}, headers=headers)
     assert len(queries) <= 6, [q["sql"] for q in queries]  # no column read row by row
+    # written without Ninja's validation (`renderers.written`): exactly what the declared schema gives
+    assert answer["Content-Type"] == "application/json; charset=utf-8"
+    assert DossierPage.model_validate(answer.json()).model_dump() == answer.json()
+    items = answer.json()["items"]
     assert [item["code"] for item in items] == [paid.code, forwarded.code, received.code, online.code]
     assert items[1]["current_step"]["assignee"] is not None
     assert items[0]["fees"] and all(fee["paid"] for fee in items[0]["fees"])

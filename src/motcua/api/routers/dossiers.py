@@ -19,6 +19,7 @@ from pydantic import Field as PydanticField
 from motcua.api import idempotency
 from motcua.api.auth import bearer, client_bearer
 from motcua.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from motcua.api.renderers import written
 from motcua.clients import scopes as client_scopes
 from motcua.clients.models import Scope as ClientScope
 from motcua.core import ratelimit, rows
@@ -33,7 +34,10 @@ router = Router(tags=["dossiers"])
 
 
 def _iso(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str | None:
-    return timezone.localtime(value, zone).isoformat() if value is not None else None
+    """`value` (aware, as the database gives it with `USE_TZ`) in `zone` (the current one by default)."""
+    if value is None:
+        return None
+    return value.astimezone(zone or timezone.get_current_timezone()).isoformat()
 
 
 # What the contract's dossier shows, as the names `values_list` reads them: a list reads these columns in one
@@ -409,7 +413,7 @@ class DossierFilters(Schema):
     auth=client_bearer(ClientScope.DOSSIERS_READ),
     summary="Dossiers the caller may see",
 )
-def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[str, Any]:
+def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> HttpResponse:
     # staff: by role; API clients: the dossiers of their agencies; anyone else: 403
     # newest first; the cursor is the (submitted_at, pk) of the last row
     after = None
@@ -436,7 +440,8 @@ def list_dossiers(request: HttpRequest, filters: Query[DossierFilters]) -> dict[
     if len(page) > filters.page_size:
         page = page[: filters.page_size]
         next_cursor = encode_cursor(f"{page[-1]['submitted_at'].isoformat()}|{page[-1]['pk']}")
-    return {"items": dossier_items(page, databases.db_for_read(DossierFee)), "next": next_cursor}
+    # built to DossierPage field by field (`_dossier_answer`): written without Ninja's validation of it
+    return written({"items": dossier_items(page, databases.db_for_read(DossierFee)), "next": next_cursor})
 
 
 @router.get(
