@@ -175,6 +175,16 @@ if os.environ.get("DATABASE_JIT", "off").lower() not in {"on", "1", "true"}:
             _options = _alias.setdefault("OPTIONS", {})
             _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
 
+# The statements motcua writes once run as PostgreSQL prepared statements (motcua.core.postgresql): parsed and,
+# where a generic plan does, planned once a connection. Off behind a pooler in transaction mode, which hands a
+# server connection to another client between transactions (docs/operations.md).
+_PREPARE = os.environ.get("DATABASE_PREPARE", "on").lower()
+if _PREPARE not in {"on", "off", "1", "0", "true", "false"}:
+    raise ImproperlyConfigured("DATABASE_PREPARE must be on or off")
+for _alias in DATABASES.values():
+    if _alias["ENGINE"].endswith("postgresql"):
+        _alias["PREPARE"] = _PREPARE in {"on", "1", "true"}  # type: ignore[typeddict-unknown-key]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

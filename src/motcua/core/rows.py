@@ -89,7 +89,18 @@ def table(model: type[Model], using: str) -> str:
     return str(connections[using].ops.quote_name(model._meta.db_table))
 
 
+def _prepare_on_postgresql(using: str, sql: str) -> None:
+    """Have PostgreSQL prepare `sql` (`motcua.core.postgresql`: parsed once a connection, planned once where a
+    generic plan does)."""
+    if connections[using].vendor == "postgresql":
+        from motcua.core.postgresql.base import prepare_when_run
+
+        prepare_when_run(sql)
+
+
 def fetch_all(using: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql`, a statement written once whose plan is good for any values (it runs prepared)."""
+    _prepare_on_postgresql(using, sql)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
@@ -280,10 +291,15 @@ class Prepared:
     Each run builds its rows exactly as evaluating the queryset would (the same iterable: model instances with
     their `select_related` objects, or `values_list` rows), without the compiling, which for a small read is
     most of its CPU. `tests/core/test_prepared.py` holds it to the ORM.
+
+    On PostgreSQL the statement runs prepared (`motcua.core.postgresql`), unless `keep_plan` is False: for a
+    read whose best plan depends on its values (a list filtered and sorted by what varies), which a generic
+    plan chosen for some values could make slow for others.
     """
 
-    def __init__(self, template: Callable[[], QuerySet[Any]]) -> None:
+    def __init__(self, template: Callable[[], QuerySet[Any]], *, keep_plan: bool = True) -> None:
         self._template = template
+        self._keep_plan = keep_plan
         self._queryset: QuerySet[Any] | None = None
         self._compiled: dict[str, _Compiled] = {}
         self._compiling = threading.Lock()
@@ -309,6 +325,8 @@ class Prepared:
                         sql, params = None, ()
                     if sql is not None and connections[using].vendor == "postgresql":
                         sql = _IN_UNNESTED.sub(r"= ANY(%s::\1[])", sql)
+                        if self._keep_plan:
+                            _prepare_on_postgresql(using, sql)
                     found = self._compiled[using] = _Compiled(compiler, sql, params, bool(query.select_for_update))
         return found
 
@@ -350,8 +368,9 @@ class Family:
     so a key must name everything the SQL's text depends on. At most `keep` are kept; the one used least
     recently is forgotten (and compiled again if asked for again)."""
 
-    def __init__(self, build: Callable[[Any], QuerySet[Any]], keep: int = 64) -> None:
+    def __init__(self, build: Callable[[Any], QuerySet[Any]], keep: int = 64, *, keep_plan: bool = True) -> None:
         self._build = build
+        self._keep_plan = keep_plan
         self._keep = keep
         self._kept: OrderedDict[Any, Prepared] = OrderedDict()
         self._lock = threading.Lock()
@@ -360,7 +379,7 @@ class Family:
         with self._lock:
             found = self._kept.get(key)
             if found is None:
-                found = self._kept[key] = Prepared(functools.partial(self._build, key))
+                found = self._kept[key] = Prepared(functools.partial(self._build, key), keep_plan=self._keep_plan)
                 if len(self._kept) > self._keep:
                     self._kept.popitem(last=False)
             else:
@@ -445,6 +464,7 @@ class CompiledSave(Model):
             compiler = query.get_compiler(using=using)
             compiler.returning_fields = returning_fields
             [(sql, _params)] = compiler.as_sql()
+            _prepare_on_postgresql(using, sql)
             statement = _SAVES[key] = _SaveStatement(compiler, sql)
         compiler = copy.copy(statement.compiler)
         compiler.connection = connection  # the calling thread's own
@@ -473,6 +493,8 @@ class CompiledSave(Model):
             sql, params = query.get_compiler(using).as_sql()
             # the values set, then the primary key: a statement with anything else is left to the ORM
             simple = len(params) == sum(value is not None for value in prepared) + 1
+            if simple:
+                _prepare_on_postgresql(using, sql)
             _SAVES[key] = _SaveStatement(None, sql) if simple else None
         statement = _SAVES[key]
         if statement is None:

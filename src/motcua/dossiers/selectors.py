@@ -259,7 +259,10 @@ def _staff_list(key: tuple[Any, ...]) -> QuerySet[Dossier]:
 
 # one compiled read a shape: which columns, which filters are given, which page (the agency list's pages go by
 # number, at most 20 of them under the paginator's cap; the API's limits come in a few sizes)
-_STAFF_LISTS = rows.Family(_staff_list, keep=256)
+# Not prepared on PostgreSQL (`keep_plan=False`): the best plan depends on the agencies and filters (walking the
+# newest-first index for a department with 66,000 dossiers, its own index for a commune with a few hundred), and
+# a generic plan chosen for one could be slow for another.
+_STAFF_LISTS = rows.Family(_staff_list, keep=256, keep_plan=False)
 _READ_SIZES = (11, 26, 50, 51, 101)
 
 

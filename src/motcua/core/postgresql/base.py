@@ -1,5 +1,6 @@
-"""Django's PostgreSQL backend, reading `timestamptz` values with psycopg's compiled loader, and checking a
-persistent connection's health without a round trip.
+"""Django's PostgreSQL backend, reading `timestamptz` values with psycopg's compiled loader, checking a
+persistent connection's health without a round trip, and sending the statements written once as prepared
+statements.
 
 Django registers its own loader for `timestamptz`: a Python subclass of psycopg's pure-Python loader that
 sets the result's zone to UTC. A subclass cannot use psycopg's C implementation (psycopg_binary), so every
@@ -19,18 +20,41 @@ it fails: one with something waiting on its socket, and one that has been quiet 
 host that rebooted or failed over, or a firewall that forgot the connection, may have lost without a word
 (the `SELECT 1` then meets the reset, not the request's own query). Under load every connection is used
 many times a second, so the round trip is saved where it costs.
+
+The statements motcua compiles once (`motcua.core.rows`: the session's and the user's reads, every read and
+write of a submission and an action, the inbox's) are registered here (`prepare_when_run`). On a connection
+that allows it (`PREPARE` in the alias's settings: `DATABASE_PREPARE`, on by default), each runs as a prepared
+statement: the first run on a connection sends `PREPARE motcua_n AS …`, each run `EXECUTE motcua_n(…)`, its
+values still written into the statement by psycopg as before (client-side binding, so the web process does
+no more work). PostgreSQL then parses and analyses each once a connection, and plans it once when its
+generic plan costs no more than the plans for the given values (`plan_cache_mode = auto`); a read whose
+best plan depends on its values (the agency's lists) is not registered. Replayed 1,000 times, a forward's
+reads cost PostgreSQL 2.4 ms of CPU as sent before, 0.85 ms prepared (docs/performance.md, eleventh session).
+
+A `PREPARE` that fails (a statement whose parameters' types PostgreSQL cannot tell) is rolled back to a
+savepoint inside a transaction, and that statement is sent as before from then on. Prepared statements live
+as long as the connection: behind a pooler in transaction mode, which hands a connection to another client
+between transactions, they must be turned off (`DATABASE_PREPARE=off`, docs/operations.md). Django's query
+log shows the statement, not the `EXECUTE`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import select
+import threading
 import time
+import weakref
 from typing import Any
 
-from django.db.backends.postgresql import base
-from psycopg import _cmodule, pq
+import psycopg
+from django.db.backends.postgresql import base, operations
+from psycopg import _cmodule, errors, pq
 from psycopg.types.datetime import TimestamptzLoader
+
+logger = logging.getLogger(__name__)
 
 _COMPILED: Any = getattr(_cmodule._psycopg, "TimestamptzLoader", None) if _cmodule._psycopg else None
 
@@ -52,12 +76,170 @@ def compiled_loader_available() -> bool:
     return _COMPILED is not None
 
 
+# --- prepared statements -----------------------------------------------------------------------------------------
+
+
+class _Statement:
+    __slots__ = ("execute", "name", "prepare")
+
+    def __init__(self, name: str, prepare: str, execute: str) -> None:
+        self.name, self.prepare, self.execute = name, prepare, execute
+
+
+_STATEMENTS: dict[str, _Statement] = {}  # the SQL as Django sends it (`%s` placeholders) → its prepared form
+_REGISTERING = threading.Lock()
+_PLACEHOLDER = re.compile(r"%[s%]")
+# the statements prepared on each connection (psycopg's), by name
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def prepare_when_run(sql: str) -> None:
+    """Send `sql` (with `%s` placeholders, as Django writes it) as a prepared statement on the connections that
+    prepare (see the module's docstring). For statements whose text never changes and whose generic plan is
+    good for any value: keyed reads and writes."""
+    if sql in _STATEMENTS:
+        return
+    count = 0
+
+    def numbered(found: re.Match[str]) -> str:
+        nonlocal count
+        if found.group(0) == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    text = _PLACEHOLDER.sub(numbered, sql)
+    if count == 0:  # nothing to bind: nothing to gain from a plan kept for other values
+        return
+    with _REGISTERING:
+        if sql not in _STATEMENTS:
+            name = f"motcua_{len(_STATEMENTS) + 1}"
+            _STATEMENTS[sql] = _Statement(
+                name, f"PREPARE {name} AS {text}", f"EXECUTE {name}({', '.join(['%s'] * count)})"
+            )
+
+
+def _forget(sql: str, error: Exception) -> None:
+    with _REGISTERING:
+        _STATEMENTS.pop(sql, None)
+    logger.info("sent unprepared from now on (%s): %.200s", error, sql)
+
+
+_DjangoCursor: Any = base.Cursor  # type: ignore[attr-defined]
+
+
+class PreparingCursor(_DjangoCursor):
+    """Django's cursor, running the registered statements as prepared statements (see the module's docstring)."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        statement = _STATEMENTS.get(query) if params is not None and not kwargs and type(query) is str else None
+        if statement is not None:
+            connection = self.connection
+            prepared = _PREPARED.get(connection)
+            if prepared is None:
+                prepared = _PREPARED.setdefault(connection, set())
+            if statement.name in prepared or self._prepare(connection, query, params, statement, prepared):
+                try:
+                    return super().execute(statement.execute, params)
+                except (errors.InvalidSqlStatementName, errors.FeatureNotSupported):
+                    # gone (a `DEALLOCATE` by someone else) or its result's columns changed (a migration while
+                    # the connection lived): prepared again at its next run; this run fails as it would have
+                    prepared.discard(statement.name)
+                    raise
+        return super().execute(query, params, **kwargs)
+
+    @staticmethod
+    def _prepare(connection: Any, query: str, params: Any, statement: _Statement, prepared: set[str]) -> bool:
+        """Prepare `statement` on `connection`; False (and the statement sent as before from now on) if
+        PostgreSQL refuses it or types a parameter otherwise than its value (see `_typed_as_given`). Inside a
+        transaction, a refusal is rolled back to a savepoint."""
+        status = connection.info.transaction_status
+        if status not in (pq.TransactionStatus.IDLE, pq.TransactionStatus.INTRANS):
+            return False  # a failed transaction: the statement will fail as it is
+        outside = status == pq.TransactionStatus.IDLE and connection.autocommit
+        raw = psycopg.ClientCursor(connection)  # not this class: no statement of ours runs prepared
+        try:
+            if not outside:
+                raw.execute("SAVEPOINT motcua_prepare")
+            try:
+                try:
+                    raw.execute(statement.prepare)
+                except errors.DuplicatePreparedStatement:  # prepared before its record was forgotten
+                    if not outside:
+                        raw.execute("ROLLBACK TO SAVEPOINT motcua_prepare")
+                raw.execute(
+                    "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s", [statement.name]
+                )
+                found = raw.fetchone()
+                types = list(found[0]) if found else []
+                if not _typed_as_given(types, params):
+                    raw.execute(f"DEALLOCATE {statement.name}")
+                    raise _Untyped(f"parameters typed {types}")
+            except (psycopg.Error, _Untyped):
+                if not outside:
+                    raw.execute("ROLLBACK TO SAVEPOINT motcua_prepare")
+                    raw.execute("RELEASE SAVEPOINT motcua_prepare")
+                raise
+            if not outside:
+                raw.execute("RELEASE SAVEPOINT motcua_prepare")
+        except (psycopg.Error, _Untyped) as error:
+            if connection.info.transaction_status == pq.TransactionStatus.INERROR or connection.broken:
+                raise  # the connection's own trouble, not the statement's
+            _forget(query, error)
+            return False
+        finally:
+            raw.close()
+        prepared.add(statement.name)
+        return True
+
+
+class _Untyped(Exception):
+    """A prepared statement's parameter typed otherwise than the value given for it."""
+
+
+# the types PostgreSQL gives a parameter it cannot type from its context (in a select list, say)
+_UNTYPED = {"text", "unknown", "character varying"}
+
+
+def _typed_as_given(types: list[str], params: Any) -> bool:
+    """Whether PostgreSQL typed each parameter as its value would be read. A parameter with nothing around it
+    to type it (`Value(True)` in a select list) becomes text, and a `true` sent for it would come back as the
+    text 'true' (truthy even when false): such a statement is not prepared. Only a text value may go to a
+    parameter typed as text."""
+    values = list(params.values()) if isinstance(params, dict) else list(params)
+    if len(types) != len(values):
+        return False
+    return all(
+        kind not in _UNTYPED or value is None or isinstance(value, str)
+        for kind, value in zip(types, values, strict=True)
+    )
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str | None:  # type: ignore[override]
+        """The statement with its values, as Django logs it: for a prepared one, the statement run, not
+        its `EXECUTE`."""
+        if sql in _STATEMENTS and params is not None:
+            try:
+                return str(self.compose_sql(sql, params))
+            except errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
+
+
 # how long a connection may go unused and still be trusted on its socket alone (see the module's docstring)
 QUIET_SECONDS = 5.0
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
     _last_checked = 0.0  # `time.monotonic()` of the last health check, passed or not
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        if self.settings_dict.get("PREPARE") and params.get("cursor_factory") is _DjangoCursor:
+            params["cursor_factory"] = PreparingCursor
+        return params
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
