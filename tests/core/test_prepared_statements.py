@@ -143,6 +143,72 @@ def test_a_statement_prepared_in_a_transaction_rolled_back_stays_prepared(prepar
     assert _name_of(sql) in _prepared_names(preparing)
 
 
+def test_a_statement_refused_leaves_no_name_to_another(preparing: Any) -> None:
+    """Names are digests of the statements: one refused (and forgotten) gives its name to no other."""
+    refused = _statement("SELECT %s AS flag, 'refused'")  # a bool typed as text: refused
+    first = _statement("SELECT %s::int, 'first'")
+    with preparing.cursor() as cursor:
+        cursor.execute(refused, [True])
+        assert cursor.fetchone() == (True, "refused")
+        cursor.execute(first, [1])
+        assert cursor.fetchone() == (1, "first")
+        second = _statement("SELECT %s::int, 'second'")
+        cursor.execute(second, [2])
+        assert cursor.fetchone() == (2, "second")
+        cursor.execute(first, [3])
+        assert cursor.fetchone() == (3, "first")
+    assert refused not in backend._STATEMENTS and _name_of(first) != _name_of(second)
+    assert backend._STATEMENTS[first].name == "motcua_" + backend.hashlib.sha256(first.encode()).hexdigest()[:32]
+
+
+def test_another_statement_under_its_name_is_replaced(preparing: Any) -> None:
+    sql = _statement("SELECT %s::int, 'ours'")
+    with preparing.cursor() as cursor:
+        cursor.execute(f"PREPARE {_name_of(sql)} AS SELECT $1::int, 'theirs'")
+        cursor.execute(sql, [7])
+        assert cursor.fetchone() == (7, "ours")
+
+
+def test_a_statement_whose_columns_changed_type_is_prepared_again(preparing: Any) -> None:
+    with preparing.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE motcua_changing (id int, amount int)")
+        cursor.execute("INSERT INTO motcua_changing VALUES (1, 5)")
+    sql = _statement("SELECT amount FROM motcua_changing WHERE id = %s")
+    with preparing.cursor() as cursor:
+        cursor.execute(sql, [1])
+        assert cursor.fetchone() == (5,)
+        cursor.execute("ALTER TABLE motcua_changing ALTER COLUMN amount TYPE text")  # a migration, say
+        with pytest.raises(DatabaseError):
+            cursor.execute(sql, [1])  # "cached plan must not change result type": this run fails...
+        cursor.execute(sql, [1])  # ...the next one prepares it again
+        assert cursor.fetchone() == ("5",)
+
+
+def test_a_statement_that_could_not_wait_for_a_lock_is_prepared_later(preparing: Any) -> None:
+    """A failure that is not the statement's own (a lock timeout) does not keep it unprepared."""
+    import psycopg
+
+    table = f"motcua_locked_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_server_url() + "/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE TABLE {table} (id int)")
+        try:
+            sql = _statement(f"SELECT count(*) FROM {table} WHERE id > %s")  # noqa: S608  our own table
+            with admin.transaction():
+                admin.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                with preparing.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '100ms'")
+                    with pytest.raises(DatabaseError):
+                        cursor.execute(sql, [0])
+            assert sql in backend._STATEMENTS  # still to be prepared
+            with preparing.cursor() as cursor:
+                cursor.execute(sql, [0])
+                assert cursor.fetchone() == (0,)
+            assert _name_of(sql) in _prepared_names(preparing)
+        finally:
+            preparing.close()
+            admin.execute(f"DROP TABLE {table}")
+
+
 def test_a_statement_deallocated_behind_its_back_is_prepared_again(preparing: Any) -> None:
     sql = _statement("SELECT %s::int + 100")
     with preparing.cursor() as cursor:

@@ -429,12 +429,15 @@ class _InboxReads:
         self.queued = rows.Prepared(lambda: queued.values_list("pk", "due_at", "name")[:limit])
         # both in one statement where the database takes a limit in each part of a UNION (PostgreSQL): one round
         # trip fewer; each part still reads its own small index
+        # (not prepared on PostgreSQL: it would type the two flags as text, and its plan is chosen for the
+        # officer's roles each time)
         self.both = rows.Prepared(
             lambda: (
                 held.annotate(held=Value(True))
                 .values_list("pk", "due_at", "name", "held")[:limit]
                 .union(queued.annotate(held=Value(False)).values_list("pk", "due_at", "name", "held")[:limit], all=True)
-            )
+            ),
+            keep_plan=False,
         )
         # The dossiers of those steps, unsorted: `inbox` sorts them by the steps' due instants it holds. (The
         # status is tested in Python, not in SQL: the planner would AND the 400 ids with the status index's
@@ -467,6 +470,8 @@ class _InboxReads:
                 )
             )
         )
+        # not prepared on PostgreSQL: whether to walk the reception deadlines or the agency's own dossiers
+        # depends on the agency (a generic plan chosen for a small one could be slow for a large one)
         self.awaiting = rows.Prepared(
             lambda: (
                 Dossier.objects.filter(
@@ -474,7 +479,8 @@ class _InboxReads:
                 )
                 .order_by("reception_due_at", "submitted_at")
                 .values_list("pk", "code", "reception_due_at")[:limit]
-            )
+            ),
+            keep_plan=False,
         )
 
 

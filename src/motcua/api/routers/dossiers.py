@@ -37,6 +37,8 @@ def _iso(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str | None
     """`value` (aware, as the database gives it with `USE_TZ`) in `zone` (the current one by default)."""
     if value is None:
         return None
+    if value.tzinfo is None:  # as `timezone.localtime` refuses it: a naive value's zone is unknown
+        raise ValueError("_iso() cannot be applied to a naive datetime")
     return value.astimezone(zone or timezone.get_current_timezone()).isoformat()
 
 

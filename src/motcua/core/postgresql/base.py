@@ -41,6 +41,7 @@ log shows the statement, not the `EXECUTE`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import select
@@ -87,6 +88,7 @@ class _Statement:
 
 
 _STATEMENTS: dict[str, _Statement] = {}  # the SQL as Django sends it (`%s` placeholders) → its prepared form
+_REFUSED: set[str] = set()  # statements PostgreSQL would not prepare as given: sent as they are
 _REGISTERING = threading.Lock()
 _PLACEHOLDER = re.compile(r"%[s%]")
 # the statements prepared on each connection (psycopg's), by name
@@ -96,8 +98,10 @@ _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary(
 def prepare_when_run(sql: str) -> None:
     """Send `sql` (with `%s` placeholders, as Django writes it) as a prepared statement on the connections that
     prepare (see the module's docstring). For statements whose text never changes and whose generic plan is
-    good for any value: keyed reads and writes."""
-    if sql in _STATEMENTS:
+    good for any value: keyed reads and writes.
+
+    A statement's name is a digest of its text: never given to another statement, the same in every process."""
+    if sql in _STATEMENTS or sql in _REFUSED:
         return
     count = 0
 
@@ -111,16 +115,17 @@ def prepare_when_run(sql: str) -> None:
     text = _PLACEHOLDER.sub(numbered, sql)
     if count == 0:  # nothing to bind: nothing to gain from a plan kept for other values
         return
+    name = "motcua_" + hashlib.sha256(sql.encode()).hexdigest()[:32]
     with _REGISTERING:
-        if sql not in _STATEMENTS:
-            name = f"motcua_{len(_STATEMENTS) + 1}"
+        if sql not in _STATEMENTS and sql not in _REFUSED:
             _STATEMENTS[sql] = _Statement(
                 name, f"PREPARE {name} AS {text}", f"EXECUTE {name}({', '.join(['%s'] * count)})"
             )
 
 
-def _forget(sql: str, error: Exception) -> None:
+def _refuse(sql: str, error: Exception) -> None:
     with _REGISTERING:
+        _REFUSED.add(sql)
         _STATEMENTS.pop(sql, None)
     logger.info("sent unprepared from now on (%s): %.200s", error, sql)
 
@@ -138,21 +143,28 @@ class PreparingCursor(_DjangoCursor):
             prepared = _PREPARED.get(connection)
             if prepared is None:
                 prepared = _PREPARED.setdefault(connection, set())
-            if statement.name in prepared or self._prepare(connection, query, params, statement, prepared):
+            ready = statement.name in prepared
+            if not ready and self._prepare(connection, query, params, statement):
+                prepared.add(statement.name)
+                ready = True
+            if ready:
                 try:
                     return super().execute(statement.execute, params)
                 except (errors.InvalidSqlStatementName, errors.FeatureNotSupported):
                     # gone (a `DEALLOCATE` by someone else) or its result's columns changed (a migration while
-                    # the connection lived): prepared again at its next run; this run fails as it would have
+                    # the connection lived): this run fails (inside a transaction, the transaction with it), and
+                    # the next one prepares it again
                     prepared.discard(statement.name)
                     raise
         return super().execute(query, params, **kwargs)
 
     @staticmethod
-    def _prepare(connection: Any, query: str, params: Any, statement: _Statement, prepared: set[str]) -> bool:
-        """Prepare `statement` on `connection`; False (and the statement sent as before from now on) if
-        PostgreSQL refuses it or types a parameter otherwise than its value (see `_typed_as_given`). Inside a
-        transaction, a refusal is rolled back to a savepoint."""
+    def _prepare(connection: Any, query: str, params: Any, statement: _Statement) -> bool:
+        """Prepare `statement` on `connection` (replacing whatever holds its name there: a statement its
+        columns' types changed under); False if it is to be sent as it is. PostgreSQL refusing it, or typing a
+        parameter otherwise than its value (`_typed_as_given`), has it sent as it is from then on; any other
+        failure (a lock or statement timeout), this time only. Inside a transaction, all of it happens in a
+        savepoint, rolled back on a failure."""
         status = connection.info.transaction_status
         if status not in (pq.TransactionStatus.IDLE, pq.TransactionStatus.INTRANS):
             return False  # a failed transaction: the statement will fail as it is
@@ -162,11 +174,10 @@ class PreparingCursor(_DjangoCursor):
             if not outside:
                 raw.execute("SAVEPOINT motcua_prepare")
             try:
-                try:
-                    raw.execute(statement.prepare)
-                except errors.DuplicatePreparedStatement:  # prepared before its record was forgotten
-                    if not outside:
-                        raw.execute("ROLLBACK TO SAVEPOINT motcua_prepare")
+                raw.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement.name])
+                if raw.fetchone() is not None:
+                    raw.execute(f"DEALLOCATE {statement.name}")
+                raw.execute(statement.prepare)
                 raw.execute(
                     "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s", [statement.name]
                 )
@@ -185,11 +196,11 @@ class PreparingCursor(_DjangoCursor):
         except (psycopg.Error, _Untyped) as error:
             if connection.info.transaction_status == pq.TransactionStatus.INERROR or connection.broken:
                 raise  # the connection's own trouble, not the statement's
-            _forget(query, error)
+            if isinstance(error, _Untyped) or (getattr(error, "sqlstate", None) or "").startswith("42"):
+                _refuse(query, error)  # the statement's own trouble (class 42: syntax, types): for good
             return False
         finally:
             raw.close()
-        prepared.add(statement.name)
         return True
 
 
@@ -205,7 +216,8 @@ def _typed_as_given(types: list[str], params: Any) -> bool:
     """Whether PostgreSQL typed each parameter as its value would be read. A parameter with nothing around it
     to type it (`Value(True)` in a select list) becomes text, and a `true` sent for it would come back as the
     text 'true' (truthy even when false): such a statement is not prepared. Only a text value may go to a
-    parameter typed as text."""
+    parameter typed as text. Checked with the values of the statement's first run on a connection: the ORM
+    gives a statement's parameters the same types every time (each through its field)."""
     values = list(params.values()) if isinstance(params, dict) else list(params)
     if len(types) != len(values):
         return False
