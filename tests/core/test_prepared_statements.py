@@ -167,6 +167,21 @@ def test_another_statement_under_its_name_is_replaced(preparing: Any) -> None:
         cursor.execute(f"PREPARE {_name_of(sql)} AS SELECT $1::int, 'theirs'")
         cursor.execute(sql, [7])
         assert cursor.fetchone() == (7, "ours")
+    inside = _statement("SELECT %s::int, 'ours, in a transaction'")
+    with transaction.atomic(using="preparing"), preparing.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE motcua_going_on (id int) ON COMMIT DROP")
+        cursor.execute(f"PREPARE {_name_of(inside)} AS SELECT $1::int, 'theirs'")
+        cursor.execute(inside, [8])
+        assert cursor.fetchone() == (8, "ours, in a transaction")
+        cursor.execute("INSERT INTO motcua_going_on VALUES (1)")  # the transaction goes on
+        cursor.execute("SELECT count(*) FROM motcua_going_on")
+        assert cursor.fetchone() == (1,)
+        untyped = _statement("SELECT %s AS flag, 'untyped in a transaction'")
+        cursor.execute(untyped, [False])  # refused by the type check, in a savepoint rolled back
+        assert cursor.fetchone() == (False, "untyped in a transaction")
+        cursor.execute("SELECT count(*) FROM motcua_going_on")
+        assert cursor.fetchone() == (1,)
+        assert untyped not in backend._STATEMENTS
 
 
 def test_a_statement_whose_columns_changed_type_is_prepared_again(preparing: Any) -> None:
@@ -178,10 +193,15 @@ def test_a_statement_whose_columns_changed_type_is_prepared_again(preparing: Any
         cursor.execute(sql, [1])
         assert cursor.fetchone() == (5,)
         cursor.execute("ALTER TABLE motcua_changing ALTER COLUMN amount TYPE text")  # a migration, say
-        with pytest.raises(DatabaseError):
-            cursor.execute(sql, [1])  # "cached plan must not change result type": this run fails...
-        cursor.execute(sql, [1])  # ...the next one prepares it again
+        # "cached plan must not change result type": outside a transaction, prepared again and run again
+        cursor.execute(sql, [1])
         assert cursor.fetchone() == ("5",)
+        cursor.execute("ALTER TABLE motcua_changing ALTER COLUMN amount TYPE bigint USING amount::bigint")
+    with pytest.raises(DatabaseError), transaction.atomic(using="preparing"), preparing.cursor() as cursor:
+        cursor.execute(sql, [1])  # inside one, this run fails with its transaction...
+    with preparing.cursor() as cursor:
+        cursor.execute(sql, [1])  # ...and the next one prepares it again
+        assert cursor.fetchone() == (5,)
 
 
 def test_a_statement_that_could_not_wait_for_a_lock_is_prepared_later(preparing: Any) -> None:
@@ -215,10 +235,14 @@ def test_a_statement_deallocated_behind_its_back_is_prepared_again(preparing: An
         cursor.execute(sql, [1])
         assert cursor.fetchone() == (101,)
         cursor.execute("DEALLOCATE ALL")  # what a pooler resetting the connection does
-        with pytest.raises(DatabaseError):
-            cursor.execute(sql, [2])  # this run fails...
-        cursor.execute(sql, [3])  # ...the next prepares it again
-        assert cursor.fetchone() == (103,)
+        cursor.execute(sql, [2])  # outside a transaction: prepared again, run again
+        assert cursor.fetchone() == (102,)
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(DatabaseError), transaction.atomic(using="preparing"), preparing.cursor() as cursor:
+        cursor.execute(sql, [3])  # inside one: this run fails with its transaction...
+    with preparing.cursor() as cursor:
+        cursor.execute(sql, [4])  # ...the next prepares it again
+        assert cursor.fetchone() == (104,)
 
 
 def test_nothing_is_prepared_where_the_setting_is_off(django_db_blocker: Any) -> None:

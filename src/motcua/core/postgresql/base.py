@@ -22,17 +22,19 @@ host that rebooted or failed over, or a firewall that forgot the connection, may
 many times a second, so the round trip is saved where it costs.
 
 The statements motcua compiles once (`motcua.core.rows`: the session's and the user's reads, every read and
-write of a submission and an action, the inbox's) are registered here (`prepare_when_run`). On a connection
-that allows it (`PREPARE` in the alias's settings: `DATABASE_PREPARE`, on by default), each runs as a prepared
-statement: the first run on a connection sends `PREPARE motcua_n AS …`, each run `EXECUTE motcua_n(…)`, its
-values still written into the statement by psycopg as before (client-side binding, so the web process does
-no more work). PostgreSQL then parses and analyses each once a connection, and plans it once when its
+write of a submission and an action, the inbox's read of its dossiers) are registered here
+(`prepare_when_run`). On a connection that allows it (`PREPARE` in the alias's settings: `DATABASE_PREPARE`,
+on by default), each runs as a prepared statement named by a digest of its text: the first run on a
+connection sends `PREPARE motcua_<digest> AS …`, each run `EXECUTE motcua_<digest>(…)`, its values still
+written into the statement by psycopg as before (client-side binding, so the web process does no more
+work). PostgreSQL then parses and analyses each once a connection, and plans it once when its
 generic plan costs no more than the plans for the given values (`plan_cache_mode = auto`); a read whose
 best plan depends on its values (the agency's lists) is not registered. Replayed 1,000 times, a forward's
 reads cost PostgreSQL 2.4 ms of CPU as sent before, 0.85 ms prepared (docs/performance.md, eleventh session).
 
-A `PREPARE` that fails (a statement whose parameters' types PostgreSQL cannot tell) is rolled back to a
-savepoint inside a transaction, and that statement is sent as before from then on. Prepared statements live
+A `PREPARE` that fails is rolled back to a savepoint inside a transaction, and the statement sent as it is:
+from then on if the trouble is the statement's own (parameters whose types PostgreSQL cannot tell, or tells
+otherwise than their values), this time only otherwise (a lock timeout). Prepared statements live
 as long as the connection: behind a pooler in transaction mode, which hands a connection to another client
 between transactions, they must be turned off (`DATABASE_PREPARE=off`, docs/operations.md). Django's query
 log shows the statement, not the `EXECUTE`.
@@ -139,23 +141,29 @@ class PreparingCursor(_DjangoCursor):
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         statement = _STATEMENTS.get(query) if params is not None and not kwargs and type(query) is str else None
         if statement is not None:
+            if not isinstance(params, list | tuple | dict):
+                params = list(params)  # read twice below
             connection = self.connection
             prepared = _PREPARED.get(connection)
             if prepared is None:
                 prepared = _PREPARED.setdefault(connection, set())
-            ready = statement.name in prepared
-            if not ready and self._prepare(connection, query, params, statement):
-                prepared.add(statement.name)
-                ready = True
-            if ready:
+            for attempt in (1, 2):
+                outside = connection.autocommit and connection.info.transaction_status == pq.TransactionStatus.IDLE
+                ready = statement.name in prepared
+                if not ready and self._prepare(connection, query, params, statement):
+                    prepared.add(statement.name)
+                    ready = True
+                if not ready:
+                    break
                 try:
                     return super().execute(statement.execute, params)
                 except (errors.InvalidSqlStatementName, errors.FeatureNotSupported):
                     # gone (a `DEALLOCATE` by someone else) or its result's columns changed (a migration while
-                    # the connection lived): this run fails (inside a transaction, the transaction with it), and
-                    # the next one prepares it again
+                    # the connection lived): prepared again and run once more outside a transaction; inside
+                    # one, this run fails with its transaction and the next run prepares it again
                     prepared.discard(statement.name)
-                    raise
+                    if not outside or attempt == 2:
+                        raise
         return super().execute(query, params, **kwargs)
 
     @staticmethod
@@ -186,7 +194,7 @@ class PreparingCursor(_DjangoCursor):
                 if not _typed_as_given(types, params):
                     raw.execute(f"DEALLOCATE {statement.name}")
                     raise _Untyped(f"parameters typed {types}")
-            except (psycopg.Error, _Untyped):
+            except BaseException:
                 if not outside:
                     raw.execute("ROLLBACK TO SAVEPOINT motcua_prepare")
                     raw.execute("RELEASE SAVEPOINT motcua_prepare")
@@ -196,12 +204,18 @@ class PreparingCursor(_DjangoCursor):
         except (psycopg.Error, _Untyped) as error:
             if connection.info.transaction_status == pq.TransactionStatus.INERROR or connection.broken:
                 raise  # the connection's own trouble, not the statement's
-            if isinstance(error, _Untyped) or (getattr(error, "sqlstate", None) or "").startswith("42"):
-                _refuse(query, error)  # the statement's own trouble (class 42: syntax, types): for good
+            if isinstance(error, _Untyped) or getattr(error, "sqlstate", None) in _STATEMENT_S_OWN:
+                _refuse(query, error)  # the statement's own trouble: for good
             return False
         finally:
             raw.close()
         return True
+
+
+# what PostgreSQL answers a `PREPARE` whose trouble is the statement itself, whenever it is sent: a syntax
+# error; a parameter whose type it cannot tell or tells two ways; a type mismatch; an ambiguous function. (A
+# missing table or column is not among them: a deployment ahead of its migration, or a replica behind.)
+_STATEMENT_S_OWN = {"42601", "42P18", "42P08", "42804", "42725"}
 
 
 class _Untyped(Exception):
