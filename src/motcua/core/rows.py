@@ -89,10 +89,10 @@ def table(model: type[Model], using: str) -> str:
     return str(connections[using].ops.quote_name(model._meta.db_table))
 
 
-def _prepare_on_postgresql(using: str, sql: str) -> None:
+def _prepare_on_postgresql(using: str, sql: str, connection: Any = None) -> None:
     """Have PostgreSQL prepare `sql` (`motcua.core.postgresql`: parsed once a connection, planned once where a
-    generic plan does)."""
-    if connections[using].vendor == "postgresql":
+    generic plan does); `connection`: `using`'s, when the caller holds it already."""
+    if (connection or connections[using]).vendor == "postgresql":
         from motcua.core.postgresql.base import prepare_when_run
 
         prepare_when_run(sql)
@@ -100,8 +100,9 @@ def _prepare_on_postgresql(using: str, sql: str) -> None:
 
 def fetch_all(using: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows of `sql`, a statement written once whose plan is good for any values (it runs prepared)."""
-    _prepare_on_postgresql(using, sql)
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    _prepare_on_postgresql(using, sql, connection)
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
 
