@@ -115,6 +115,31 @@ def test_a_parameter_postgresql_would_type_as_text_keeps_the_statement_unprepare
     assert _name_of(text) in _prepared_names(preparing)
 
 
+def test_the_unread_value_of_an_exists_does_not_keep_the_statement_unprepared(preparing: Any) -> None:
+    """Django writes an `Exists` as `EXISTS(SELECT %s AS "a" FROM …)` with the value 1, which PostgreSQL types
+    as text: nothing reads it, so the statement is prepared (the user's read and the inbox's dossiers' were
+    sent unprepared for it until the twelfth session)."""
+    sql = _statement(
+        'SELECT n, EXISTS(SELECT %s AS "a" FROM generate_series(1, n) AS m WHERE m = %s LIMIT 1) AS reached'
+        ' FROM generate_series(1, %s) AS n WHERE NOT EXISTS(SELECT %s AS "a" FROM generate_series(1, %s) AS k'
+        " WHERE k = n LIMIT 1)"
+    )
+    assert backend._STATEMENTS[sql].unread == frozenset({0, 3})
+    with preparing.cursor() as cursor:
+        cursor.execute(sql, [1, 3, 5, 1, 1])
+        assert cursor.fetchall() == [(2, False), (3, True), (4, True), (5, True)]
+        cursor.execute(sql, [1, 2, 3, 1, 0])
+        assert cursor.fetchall() == [(1, False), (2, True), (3, True)]
+    assert _name_of(sql) in _prepared_names(preparing)
+    # the same value anywhere else it is read still keeps a statement unprepared
+    read = _statement('SELECT n, %s AS "a" FROM generate_series(1, %s) AS n')
+    assert backend._STATEMENTS[read].unread == frozenset()
+    with preparing.cursor() as cursor:
+        cursor.execute(read, [1, 2])
+        assert cursor.fetchall() == [(1, 1), (2, 1)]
+    assert read not in backend._STATEMENTS
+
+
 def _names_registered() -> set[str]:
     return {statement.name for statement in backend._STATEMENTS.values()}
 

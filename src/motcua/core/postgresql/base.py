@@ -83,16 +83,20 @@ def compiled_loader_available() -> bool:
 
 
 class _Statement:
-    __slots__ = ("execute", "name", "prepare")
+    __slots__ = ("execute", "name", "prepare", "unread")
 
-    def __init__(self, name: str, prepare: str, execute: str) -> None:
+    def __init__(self, name: str, prepare: str, execute: str, unread: frozenset[int] = frozenset()) -> None:
         self.name, self.prepare, self.execute = name, prepare, execute
+        self.unread = unread  # the positions of parameters whose value is never read (`_UNREAD_BEFORE`)
 
 
 _STATEMENTS: dict[str, _Statement] = {}  # the SQL as Django sends it (`%s` placeholders) → its prepared form
 _REFUSED: set[str] = set()  # statements PostgreSQL would not prepare as given: sent as they are
 _REGISTERING = threading.Lock()
 _PLACEHOLDER = re.compile(r"%[s%]")
+# Django writes an `Exists` as `EXISTS(SELECT %s AS "a" FROM …)` with the value 1: PostgreSQL types that
+# parameter as text, and nothing reads it (EXISTS asks only whether there is a row)
+_UNREAD_BEFORE, _UNREAD_AFTER = "EXISTS(SELECT ", ' AS "a" FROM '
 # the statements prepared on each connection (psycopg's), by name
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
@@ -106,11 +110,14 @@ def prepare_when_run(sql: str) -> None:
     if sql in _STATEMENTS or sql in _REFUSED:
         return
     count = 0
+    unread: set[int] = set()
 
     def numbered(found: re.Match[str]) -> str:
         nonlocal count
         if found.group(0) == "%%":
             return "%"
+        if sql.endswith(_UNREAD_BEFORE, 0, found.start()) and sql.startswith(_UNREAD_AFTER, found.end()):
+            unread.add(count)
         count += 1
         return f"${count}"
 
@@ -121,7 +128,10 @@ def prepare_when_run(sql: str) -> None:
     with _REGISTERING:
         if sql not in _STATEMENTS and sql not in _REFUSED:
             _STATEMENTS[sql] = _Statement(
-                name, f"PREPARE {name} AS {text}", f"EXECUTE {name}({', '.join(['%s'] * count)})"
+                name,
+                f"PREPARE {name} AS {text}",
+                f"EXECUTE {name}({', '.join(['%s'] * count)})",
+                frozenset(unread),
             )
 
 
@@ -191,7 +201,7 @@ class PreparingCursor(_DjangoCursor):
                 )
                 found = raw.fetchone()
                 types = list(found[0]) if found else []
-                if not _typed_as_given(types, params):
+                if not _typed_as_given(types, params, statement.unread):
                     raw.execute(f"DEALLOCATE {statement.name}")
                     raise _Untyped(f"parameters typed {types}")
             except BaseException:
@@ -226,18 +236,19 @@ class _Untyped(Exception):
 _UNTYPED = {"text", "unknown", "character varying"}
 
 
-def _typed_as_given(types: list[str], params: Any) -> bool:
+def _typed_as_given(types: list[str], params: Any, unread: frozenset[int] = frozenset()) -> bool:
     """Whether PostgreSQL typed each parameter as its value would be read. A parameter with nothing around it
     to type it (`Value(True)` in a select list) becomes text, and a `true` sent for it would come back as the
     text 'true' (truthy even when false): such a statement is not prepared. Only a text value may go to a
-    parameter typed as text. Checked with the values of the statement's first run on a connection: the ORM
-    gives a statement's parameters the same types every time (each through its field)."""
+    parameter typed as text, except at the positions `unread` (an `EXISTS`' select list, never read). Checked
+    with the values of the statement's first run on a connection: the ORM gives a statement's parameters the
+    same types every time (each through its field)."""
     values = list(params.values()) if isinstance(params, dict) else list(params)
     if len(types) != len(values):
         return False
     return all(
-        kind not in _UNTYPED or value is None or isinstance(value, str)
-        for kind, value in zip(types, values, strict=True)
+        kind not in _UNTYPED or value is None or isinstance(value, str) or position in unread
+        for position, (kind, value) in enumerate(zip(types, values, strict=True))
     )
 
 
