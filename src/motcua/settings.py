@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "motcua.accounts.sessions.AuthenticationMiddleware",  # Django's, taking the user read with the session
     "motcua.accounts.middleware.OTPMiddleware",  # django-otp's, its TOTP device read by SQL written once
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -95,9 +95,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "motcua.urls"
 
-# Django's ModelBackend and database sessions, each with its hot read compiled once (the modules say why)
+# Django's ModelBackend and database sessions, the session and its user read in one statement compiled once
+# (the modules say why)
 AUTHENTICATION_BACKENDS = ["motcua.accounts.backends.AccountBackend"]
-SESSION_ENGINE = "motcua.core.sessions"
+SESSION_ENGINE = "motcua.accounts.sessions"
 
 TEMPLATES = [
     {

@@ -1,5 +1,6 @@
 """The sign-in backend, the session engine and the OTP middleware: the same answers as Django's and
-django-otp's, each hot read one statement (docs/performance.md, seventh session)."""
+django-otp's, each hot read one statement (docs/performance.md, seventh session), the session and its user
+one together (twelfth session)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
-from django.contrib.sessions.models import Session
+from django.contrib.sessions.models import Session as DjangoSession
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +24,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from motcua.accounts.backends import AccountBackend
 from motcua.accounts.middleware import OTPMiddleware
-from motcua.core.sessions import SessionStore
+from motcua.accounts.models import Session
+from motcua.accounts.sessions import SessionStore
 from motcua.org import access
 from motcua.org.models import Role, Staff, StaffRole
 from tests.factories import UserFactory, make_staff
@@ -100,15 +102,104 @@ def test_a_changed_password_ends_the_other_sessions() -> None:
 # ---- the session engine ----------------------------------------------------------------------------------
 
 
-def test_a_session_is_read_back_by_either_engine() -> None:
-    ours = SessionStore()
-    ours["greeting"] = "xin chào"
-    ours.save()
-    assert DjangoSessionStore(ours.session_key)["greeting"] == "xin chào"
-    theirs = DjangoSessionStore()
-    theirs["count"] = 3
-    theirs.save()
-    assert SessionStore(theirs.session_key)["count"] == 3
+def _page_statements(client: Client, path: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(path)
+    assert answer.status_code == 200, answer.status_code
+    return [q["sql"] for q in queries]
+
+
+def test_a_page_reads_the_session_and_its_officer_in_one_statement() -> None:
+    staff = make_staff(Role.SPECIALIST)
+    client = Client()
+    client.force_login(staff.user)
+    assert Session.objects.get(session_key=client.session.session_key).user_id == staff.user.pk
+    statements = _page_statements(client, "/can-bo/")
+    reading_users = [sql for sql in statements if '"auth_user"' in sql and "org_staff" in sql]
+    assert len(reading_users) == 1 and "accounts_session" in reading_users[0], statements
+    assert not any('FROM "auth_user"' in sql for sql in statements)  # no read of the user of its own
+
+
+def test_the_user_read_with_the_session_is_what_the_backend_reads() -> None:
+    staff = make_staff(Role.SPECIALIST, Role.DIVISION_HEAD)
+    TOTPDevice.objects.create(user=staff.user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(staff.user)
+    store = SessionStore(client.session.session_key)
+    store.load()
+    user = store.user_read_with(staff.user.pk)
+    alone = AccountBackend().get_user(staff.user.pk)
+    assert user == alone == staff.user and user is not alone
+    assert access.staff_of(user) == staff and user.staff.agency == staff.agency
+    assert user.staff.role_set == alone.staff.role_set == frozenset({Role.SPECIALIST, Role.DIVISION_HEAD})
+    assert access.has_second_factor_device(user) is access.has_second_factor_device(alone) is True
+    assert user.unread_alerts == alone.unread_alerts == 0
+    assert user.password == alone.password
+    assert store.user_read_with(staff.user.pk + 1) is None  # another user: nothing
+
+
+def test_an_anonymous_session_reads_no_user_and_keeps_its_values() -> None:
+    store = SessionStore()
+    store["greeting"] = "xin chào"
+    store.save()
+    assert Session.objects.get(session_key=store.session_key).user_id is None
+    again = SessionStore(store.session_key)
+    assert again["greeting"] == "xin chào"
+    assert again.user_read_with(None) is None
+
+
+def test_signing_in_and_out_writes_the_session_s_user() -> None:
+    citizen = UserFactory()
+    citizen.set_password("Mật-khẩu-2026!")
+    citizen.save()
+    client = Client()
+    client.get("/")  # an anonymous session first, if the page keeps one
+    assert client.login(username=citizen.username, password="Mật-khẩu-2026!")
+    key = client.session.session_key
+    assert Session.objects.get(session_key=key).user_id == citizen.pk
+    client.logout()
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not Session.objects.filter(user=citizen).exists()
+
+
+def test_a_session_whose_column_names_another_user_is_signed_in_by_its_data() -> None:
+    """The column only saves a read: Django's own rule (the data's user, its back end, its password hash) decides
+    who is signed in; a column that disagrees costs the user's own read."""
+    staff = make_staff(Role.SPECIALIST)
+    other = make_staff(Role.SPECIALIST)
+    client = Client()
+    client.force_login(staff.user)
+    Session.objects.filter(session_key=client.session.session_key).update(user=other.user)
+    statements = _page_statements(client, "/can-bo/")
+    assert any('FROM "auth_user"' in sql for sql in statements)  # read on its own
+    answer = client.get("/can-bo/")
+    assert answer.wsgi_request.user == staff.user
+
+
+def test_a_deactivated_or_deleted_account_is_signed_out_at_its_next_request() -> None:
+    staff = make_staff(Role.SPECIALIST)
+    client = Client()
+    client.force_login(staff.user)
+    assert client.get("/can-bo/").status_code == 200
+    get_user_model().objects.filter(pk=staff.user.pk).update(is_active=False)
+    assert client.get("/can-bo/").status_code == 302
+    citizen = UserFactory()
+    client = Client()
+    client.force_login(citizen)
+    key = client.session.session_key
+    citizen.delete()
+    assert not Session.objects.filter(session_key=key).exists()  # its sessions go with it
+
+
+def test_the_user_read_with_a_session_serves_only_its_own_request() -> None:
+    """Outside `AuthenticationMiddleware`'s sign-in there is no session to take a user from: the backend reads."""
+    staff = make_staff(Role.SPECIALIST)
+    client = Client()
+    client.force_login(staff.user)
+    client.get("/can-bo/")
+    with CaptureQueriesContext(connection) as queries:
+        assert AccountBackend().get_user(staff.user.pk) == staff.user
+    assert len(queries) == 1 and 'FROM "auth_user"' in queries[0]["sql"]
 
 
 def test_an_expired_or_unknown_session_is_empty_and_its_key_forgotten() -> None:
@@ -166,7 +257,8 @@ def test_the_settings_use_them() -> None:
     from django.conf import settings
 
     assert settings.AUTHENTICATION_BACKENDS[0] == "motcua.accounts.backends.AccountBackend"
-    assert settings.SESSION_ENGINE == "motcua.core.sessions"
+    assert settings.SESSION_ENGINE == "motcua.accounts.sessions"
+    assert "motcua.accounts.sessions.AuthenticationMiddleware" in settings.MIDDLEWARE
     assert "motcua.accounts.middleware.OTPMiddleware" in settings.MIDDLEWARE
     assert get_user_model()._meta.pk.name == "id"
 
@@ -223,40 +315,58 @@ def test_no_user_id_is_nobody() -> None:
 # ---- the upgrade: sessions signed in by Django's ModelBackend ------------------------------------------------
 
 MIGRATION = importlib.import_module("motcua.accounts.migrations.0002_sessions_signed_in_by_account_backend")
+COPY = importlib.import_module("motcua.accounts.migrations.0003_session")
 
 
 def _signed_in_session(user: Any, backend: str, *, expired: bool = False) -> str:
-    store = SessionStore()
+    store = DjangoSessionStore()
     store.update(
         {"_auth_user_id": str(user.pk), "_auth_user_backend": backend, "_auth_user_hash": user.get_session_auth_hash()}
     )
     store.save()
     if expired:
-        Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - dt.timedelta(days=1))
+        DjangoSession.objects.filter(session_key=store.session_key).update(
+            expire_date=timezone.now() - dt.timedelta(days=1)
+        )
     assert store.session_key is not None
     return store.session_key
 
 
 def test_the_upgrade_keeps_password_sign_ins_signed_in_and_can_be_undone() -> None:
+    """`accounts.0002` renames the back end in Django's session table; `accounts.0003` copies the unexpired
+    sessions into motcua's, each with the user it names."""
     staff = make_staff(Role.SPECIALIST)
     old = "django.contrib.auth.backends.ModelBackend"
     key = _signed_in_session(staff.user, old)
     expired = _signed_in_session(staff.user, old, expired=True)
     sso = _signed_in_session(staff.user, "motcua.accounts.oidc.IdentityBackend")
-    Session.objects.create(
+    gone = UserFactory()
+    of_a_deleted_account = _signed_in_session(gone, old)
+    gone.delete()
+    DjangoSession.objects.create(
         session_key="x" * 32, session_data="not a session", expire_date=timezone.now() + dt.timedelta(days=1)
     )
     client = Client()
     client.cookies["sessionid"] = key
-    assert client.get("/can-bo/").status_code == 302  # the old back end is no longer listed: signed out
+    assert client.get("/can-bo/").status_code == 302  # not in motcua's table yet: signed out
 
     editor = SimpleNamespace(connection=connection)
     MIGRATION.rename_backend(django_apps, editor)
-    assert SessionStore(key)["_auth_user_backend"] == "motcua.accounts.backends.AccountBackend"
-    assert client.get("/can-bo/").status_code == 200
-    assert SessionStore(expired).load() == {}  # expired ones are left alone (and stay expired)
+    assert DjangoSessionStore(key)["_auth_user_backend"] == "motcua.accounts.backends.AccountBackend"
+    assert DjangoSessionStore(expired).load() == {}  # expired ones are left alone (and stay expired)
     assert DjangoSessionStore(sso)["_auth_user_backend"] == "motcua.accounts.oidc.IdentityBackend"
-    assert Session.objects.get(session_key="x" * 32).session_data == "not a session"
+    assert DjangoSession.objects.get(session_key="x" * 32).session_data == "not a session"
 
+    COPY.copy_sessions(django_apps, editor)
+    client.cookies["sessionid"] = key  # the first answer deleted the cookie of a session it did not find
+    assert client.get("/can-bo/").status_code == 200
+    copied = dict(Session.objects.values_list("session_key", "user_id"))
+    assert copied == {key: staff.user.pk, sso: staff.user.pk, of_a_deleted_account: None, "x" * 32: None}
+    assert Session.objects.get(session_key="x" * 32).session_data == "not a session"
+    assert SessionStore(sso)["_auth_user_backend"] == "motcua.accounts.oidc.IdentityBackend"
+
+    DjangoSession.objects.all().delete()
+    COPY.copy_sessions_back(django_apps, editor)
+    assert set(DjangoSession.objects.values_list("session_key", flat=True)) == set(copied)
     MIGRATION.rename_backend_back(django_apps, editor)
-    assert SessionStore(key)["_auth_user_backend"] == old
+    assert DjangoSessionStore(key)["_auth_user_backend"] == old

@@ -8,6 +8,8 @@ to know about the person lives on `Profile`; e-forms prefill from it and notific
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -133,3 +135,28 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.channel} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Session(AbstractBaseSession):
+    """A signed-in or anonymous browser session (`SESSION_ENGINE = "motcua.accounts.sessions"`): Django's
+    database session with the signed-in user's id in a column of its own, so that the session and its user
+    (with the staff record, agency and roles) are read in one statement at the start of each request."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,  # a deleted account is signed out everywhere
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("phiên đăng nhập")
+        verbose_name_plural = _("phiên đăng nhập")
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        from motcua.accounts.sessions import SessionStore
+
+        return SessionStore
