@@ -191,6 +191,28 @@ def test_a_deactivated_or_deleted_account_is_signed_out_at_its_next_request() ->
     assert not Session.objects.filter(session_key=key).exists()  # its sessions go with it
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_session_naming_an_account_that_is_gone_is_still_saved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user column has no constraint in the database: a session whose data names an account deleted
+    meanwhile is saved (Django's `create` would retry a refused insert for ever) and signs nobody in."""
+    new_key = SessionStore._get_new_session_key
+    tries = []
+
+    def counted(self: SessionStore) -> str:
+        tries.append(1)
+        assert len(tries) < 5, "the insert was refused and retried"
+        return new_key(self)
+
+    monkeypatch.setattr(SessionStore, "_get_new_session_key", counted)
+    store = SessionStore()
+    store.update({"_auth_user_id": "987654321", "_auth_user_backend": "motcua.accounts.backends.AccountBackend"})
+    store.save(must_create=True)
+    assert Session.objects.get(session_key=store.session_key).user_id == 987654321
+    client = Client()
+    client.cookies["sessionid"] = store.session_key or ""
+    assert client.get("/can-bo/").status_code == 302
+
+
 def test_the_user_read_with_a_session_serves_only_its_own_request() -> None:
     """Outside `AuthenticationMiddleware`'s sign-in there is no session to take a user from: the backend reads."""
     staff = make_staff(Role.SPECIALIST)
@@ -357,16 +379,20 @@ def test_the_upgrade_keeps_password_sign_ins_signed_in_and_can_be_undone() -> No
     assert DjangoSessionStore(sso)["_auth_user_backend"] == "motcua.accounts.oidc.IdentityBackend"
     assert DjangoSession.objects.get(session_key="x" * 32).session_data == "not a session"
 
-    COPY.copy_sessions(django_apps, editor)
+    COPY.move_sessions(django_apps, editor)
     client.cookies["sessionid"] = key  # the first answer deleted the cookie of a session it did not find
     assert client.get("/can-bo/").status_code == 200
-    copied = dict(Session.objects.values_list("session_key", "user_id"))
-    assert copied == {key: staff.user.pk, sso: staff.user.pk, of_a_deleted_account: None, "x" * 32: None}
+    moved = dict(Session.objects.values_list("session_key", "user_id"))
+    assert moved == {key: staff.user.pk, sso: staff.user.pk, of_a_deleted_account: None, "x" * 32: None}
     assert Session.objects.get(session_key="x" * 32).session_data == "not a session"
     assert SessionStore(sso)["_auth_user_backend"] == "motcua.accounts.oidc.IdentityBackend"
+    assert not DjangoSession.objects.exists()  # moved, not copied: nothing to come back after a sign-out
 
-    DjangoSession.objects.all().delete()
-    COPY.copy_sessions_back(django_apps, editor)
-    assert set(DjangoSession.objects.values_list("session_key", flat=True)) == set(copied)
+    SessionStore(sso).delete()  # signed out under the new engine
+    DjangoSession.objects.create(  # a row Django's engine would have kept: older than what moves back
+        session_key=key, session_data="stale", expire_date=timezone.now() + dt.timedelta(days=1)
+    )
+    COPY.move_sessions_back(django_apps, editor)
+    assert set(DjangoSession.objects.values_list("session_key", flat=True)) == set(moved) - {sso}
     MIGRATION.rename_backend_back(django_apps, editor)
     assert DjangoSessionStore(key)["_auth_user_backend"] == old

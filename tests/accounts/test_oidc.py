@@ -92,6 +92,16 @@ def test_sign_in_with_the_e_identity_creates_a_verified_account(provider: Provid
     assert "Danh tính đã được xác thực" in page and "052190001234" in page
 
 
+def test_an_account_deactivated_after_an_e_identity_sign_in_is_signed_out(provider: Provider) -> None:
+    """The session's user is read as a password sign-in's: with the session, active accounts only."""
+    client = Client()
+    sign_in_with_identity(client)
+    assert client.session["_auth_user_backend"] == BACKEND
+    assert client.get("/tai-khoan/ho-so/").status_code == 200
+    User.objects.filter(pk=client.session["_auth_user_id"]).update(is_active=False)
+    assert client.get("/tai-khoan/ho-so/").status_code == 302
+
+
 def test_the_next_sign_in_finds_the_same_account_and_refreshes_the_identity(provider: Provider) -> None:
     sign_in_with_identity(Client())
     provider.claims["name"] = "Nguyễn Thị Lan Anh"

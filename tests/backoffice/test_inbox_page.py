@@ -9,12 +9,12 @@ import re
 import pytest
 from django.contrib import messages
 from django.contrib.messages.storage.fallback import FallbackStorage
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.paginator import Paginator
 from django.test import Client, RequestFactory, override_settings
 from django.utils import translation
 from django.utils.safestring import SafeString
 
+from motcua.accounts.sessions import SessionStore
 from motcua.backoffice import views
 from motcua.org.models import Role
 from tests.backoffice.conftest import World, submit_counter

@@ -147,8 +147,12 @@ class Session(AbstractBaseSession):
         verbose_name=_("người dùng"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,  # a deleted account is signed out everywhere
+        on_delete=models.CASCADE,  # a deleted account is signed out everywhere (by the ORM's delete)
         related_name="+",
+        # No constraint in the database: the column only saves a read (`user_read_with_session`). With one, a
+        # session whose data names an account deleted meanwhile could not be saved, and Django's `create`
+        # retries a failed insert for ever; without, such an id joins to no user and Django signs nobody in.
+        db_constraint=False,
     )
 
     class Meta:

@@ -107,6 +107,13 @@ class IdentityBackend(OIDCAuthenticationBackend):
             logger.warning("e-identity sign-in refused: %s", error)
             return None
 
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user as a password sign-in's (`AccountBackend`): active accounts only (the library's
+        own read takes a deactivated one too), read with the session, with the staff record and agency."""
+        from motcua.accounts.backends import AccountBackend
+
+        return AccountBackend().get_user(user_id)
+
     def _verify_jws(self, payload: str, key: Any) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(payload)

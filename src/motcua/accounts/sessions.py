@@ -9,11 +9,11 @@ row, its user and what the back office asks of them (`backends.user_annotations`
 kept with the session store; `AccountBackend.get_user` takes it when the request's session names the same
 user (`user_read_with_session`, scoped to Django's `auth.get_user` by `AuthenticationMiddleware` below), and
 reads the user itself otherwise. Everything Django's `get_user` decides stays its own: the back end named
-in the session, the session's password hash, `user_can_authenticate` (an account deactivated is signed out
-at its next request, as before).
+in the session, the session's password hash, the back end's `get_user` (`user_can_authenticate`: an account
+deactivated is signed out at its next request, as before).
 
 Writing, creating and clearing are Django's; the expiry rule is Django's. The sessions of the table Django's
-engine used (`django_session`) are copied by the migration `accounts.0003_session`.
+engine used (`django_session`) are moved by the migration `accounts.0003_session`.
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ class SessionStore(DatabaseSessionStore):
 
     def create_model_instance(self, data: dict[str, Any]) -> Session:
         session = cast(Session, super().create_model_instance(data))
+        session.user_id = user_id_of(data)
+        return session
+
+    async def acreate_model_instance(self, data: dict[str, Any]) -> Session:
+        session = cast(Session, await super().acreate_model_instance(data))
         session.user_id = user_id_of(data)
         return session
 
