@@ -95,12 +95,12 @@ def test_only_the_dossiers_of_the_soonest_steps_are_read_and_more_when_some_are_
     inner = selectors._inbox_reads(100)
     spy = SimpleNamespace(
         dossiers=SimpleNamespace(
-            all=lambda **values: reads.append(len(values["steps"])) or inner.dossiers.all(**values)
+            all=lambda using, **values: reads.append(len(values["steps"])) or inner.dossiers.all(using, **values)
         )
     )
 
     def soonest_open(limit: int) -> list[str]:
-        rows = selectors._dossiers_of_soonest(spy, scope, steps, limit, now)  # type: ignore[arg-type]
+        rows = selectors._dossiers_of_soonest(spy, scope, steps, limit, now, "default")  # type: ignore[arg-type]
         open_rows = [row for row in rows if row[5] in OPEN_STATUSES]
         open_rows.sort(key=lambda row: (steps[row[4]][0] is None, steps[row[4]][0] or now, row[3]))
         return [row[1] for row in open_rows][:limit]
@@ -108,22 +108,40 @@ def test_only_the_dossiers_of_the_soonest_steps_are_read_and_more_when_some_are_
     everything = soonest_open(100)
     assert sorted(everything) == sorted(d.code for d in dossiers) and reads == [6]
     assert everything[0] == dossiers[0].code and everything[-1] == dossiers[5].code
-    assert selectors._dossiers_of_soonest(spy, scope, {}, 5, now) == []  # type: ignore[arg-type]
+    assert selectors._dossiers_of_soonest(spy, scope, {}, 5, now, "default") == []  # type: ignore[arg-type]
     for limit, read in ((1, 1), (2, 2), (3, 5), (4, 5), (5, 5), (6, 6)):  # with 3 and 4, the ties come along
         reads.clear()
         assert soonest_open(limit) == everything[:limit]
         assert reads == [read], limit
+        # the inbox itself (one statement on PostgreSQL, these reads on SQLite): the same soonest, in order
+        assert _codes(selectors.inbox(world.specialist.user, now=now, limit=limit).to_do) == everything[:limit]
     # the two soonest dossiers closed (their steps still active): the next steps' dossiers are read too
     Dossier.objects.filter(code__in=everything[:2]).update(status=Status.STOPPED)
     reads.clear()
     assert soonest_open(2) == everything[2:4]
     assert reads == [2, 4]  # the second read takes all the other steps
     assert selectors.inbox(world.specialist.user, now=now).counts()["to_do"] == 4
+    assert _codes(selectors.inbox(world.specialist.user, now=now, limit=6).to_do) == everything[2:]
+
+
+def test_the_inbox_shows_only_dossiers_in_the_officers_scope(world: World) -> None:
+    """A step of the officer's queue whose dossier their agency neither received, decides nor saw pass (no
+    step elsewhere, `_seen_from`) is not in their inbox; with a step at their agency recorded as passing
+    through, it is."""
+    dossier = submit_counter(world, "2026-03-02 08:00")
+    _at_the_specialist(world, dossier)
+    now = at("2026-03-03 08:00")
+    assert _codes(selectors.inbox(world.specialist.user, now=now).to_do) == [dossier.code]
+    other = world.other_department
+    Dossier.objects.filter(pk=dossier.pk).update(receiving_agency=other, competent_agency=other, crosses_agencies=False)
+    assert selectors.inbox(world.specialist.user, now=now).to_do == []
+    Dossier.objects.filter(pk=dossier.pk).update(crosses_agencies=True)  # its active step is at the department
+    assert _codes(selectors.inbox(world.specialist.user, now=now).to_do) == [dossier.code]
 
 
 def test_the_inbox_reads_its_steps_and_their_dossiers_in_few_statements(world: World) -> None:
-    """The held and queued steps in one statement where the database allows a limit in each part of a UNION
-    (PostgreSQL; two on SQLite), their dossiers with whether a step was sent back in one more."""
+    """The held and queued steps and their dossiers, with whether a step was sent back, in one statement on
+    PostgreSQL; on SQLite the held steps, the queued ones and their dossiers in three."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -134,8 +152,7 @@ def test_the_inbox_reads_its_steps_and_their_dossiers_in_few_statements(world: W
     access.staff_of(world.specialist.user).role_set  # noqa: B018  (the roles, read with the user in a request)
     with CaptureQueriesContext(connection) as queries:
         box = selectors.inbox(world.specialist.user, now=at("2026-03-03 11:30"))
-    steps = 1 if connection.features.supports_slicing_ordering_in_compound else 2
-    assert len(queries) == steps + 1, [q["sql"] for q in queries]
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3), [q["sql"] for q in queries]
     assert _codes(box.sent_back) == [returned.code]
     # a dossier once sent back, now at a step of the queue (not held by the officer): not in their tab
     DossierStep.objects.filter(dossier=queued, state=DossierStep.State.ACTIVE).update(assignee=None)

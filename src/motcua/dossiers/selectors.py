@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -413,10 +414,14 @@ _SENT_BACK_STEPS = DossierStep.objects.filter(state=DossierStep.State.SENT_BACK)
 
 
 class _InboxReads:
-    """The inbox's reads for one `limit`, compiled once: the lists of ids go as one parameter each."""
+    """The inbox's reads for one `limit` where they are not one statement (SQLite, `_joined_inbox_sql`),
+    compiled once: the lists of ids go as one parameter each."""
 
     def __init__(self, limit: int) -> None:
-        active_steps = DossierStep.objects.filter(state=DossierStep.State.ACTIVE).order_by("due_at")
+        # (steps without a due instant last, as PostgreSQL sorts them: SQLite would put them first)
+        active_steps = DossierStep.objects.filter(state=DossierStep.State.ACTIVE).order_by(
+            F("due_at").asc(nulls_last=True)
+        )
         # each step with its due instant: the dossiers' read below needs no join back to the steps
         held = active_steps.filter(assignee=rows.param(DossierStep, "assignee"))
         queued = active_steps.filter(
@@ -427,18 +432,6 @@ class _InboxReads:
         # the step's name for the rows shown: both indexes carry it (an index-only read on PostgreSQL)
         self.held = rows.Prepared(lambda: held.values_list("pk", "due_at", "name")[:limit])
         self.queued = rows.Prepared(lambda: queued.values_list("pk", "due_at", "name")[:limit])
-        # both in one statement where the database takes a limit in each part of a UNION (PostgreSQL): one round
-        # trip fewer; each part still reads its own small index
-        # (not prepared on PostgreSQL: it would type the two flags as text, and its plan is chosen for the
-        # officer's roles each time)
-        self.both = rows.Prepared(
-            lambda: (
-                held.annotate(held=Value(True))
-                .values_list("pk", "due_at", "name", "held")[:limit]
-                .union(queued.annotate(held=Value(False)).values_list("pk", "due_at", "name", "held")[:limit], all=True)
-            ),
-            keep_plan=False,
-        )
         # The dossiers of those steps, unsorted: `inbox` sorts them by the steps' due instants it holds. (The
         # status is tested in Python, not in SQL: the planner would AND the 400 ids with the status index's
         # 57,000 open dossiers at a million, 9 of the 12.8 ms of this query. Joined back to the steps to sort
@@ -501,12 +494,99 @@ def _inbox_reads(limit: int) -> _InboxReads:
     return found
 
 
+@functools.cache
+def _joined_inbox_sql(using: str, limit: int) -> str:
+    """The inbox's one statement on PostgreSQL: what `_InboxReads` reads in three (the officer's steps, then
+    their dossiers, then, rarely, the dossiers of the later steps), as `_dossiers_of_soonest` returns it, each
+    row with its step's due instant, name and held flag after `_InboxReads.dossiers`' columns. Parameters: the
+    officer's staff id, their agency, their roles (`_text_array`), their scope (`_int_array`) three times.
+
+    The two parts of the steps are merged in due order and each probes the dossiers' index of current steps,
+    so the read stops at the `limit`-th open dossier in scope (with every other of the same step due
+    instant: `_dossiers_of_soonest`'s rows), in about `limit` probes; the steps are not sent to be sent back.
+    The states and statuses are written as they are: the partial indexes of active and sent-back steps serve
+    a plan kept for every officer only when the statement names the state they cover.
+    """
+
+    def c(model: type[Model], name: str) -> str:
+        return rows.column(model, name, using)
+
+    def literal(value: str) -> str:
+        if not value.isidentifier():  # the models' own constants, never a caller's value
+            raise ValueError(f"not a state or status: {value!r}")
+        return f"'{value}'"
+
+    step, dossier = rows.table(DossierStep, using), rows.table(Dossier, using)
+    active = literal(DossierStep.State.ACTIVE)
+    parts = (
+        ("TRUE", f"s.{c(DossierStep, 'assignee')} = %s"),
+        (
+            "FALSE",
+            f"s.{c(DossierStep, 'assignee')} IS NULL AND s.{c(DossierStep, 'agency')} = %s "
+            f"AND s.{c(DossierStep, 'role')} = ANY(%s::text[])",
+        ),
+    )
+    steps = " UNION ALL ".join(
+        f"(SELECT s.{c(DossierStep, 'id')} AS id, s.{c(DossierStep, 'due_at')} AS due_at, "  # noqa: S608
+        f"s.{c(DossierStep, 'name')} AS name, {held} AS held FROM {step} s "
+        f"WHERE s.{c(DossierStep, 'state')} = {active} AND {where} ORDER BY s.{c(DossierStep, 'due_at')} LIMIT {limit:d})"
+        for held, where in parts
+    )
+    agency = c(DossierStep, "agency")
+    receiving, competent = c(Dossier, "receiving_agency"), c(Dossier, "competent_agency")
+    # `_seen_from`: received by, decided by, or passing through an agency of the scope
+    seen = (
+        f"(d.{receiving} = ANY(%s::bigint[]) OR d.{competent} = ANY(%s::bigint[]) OR (d.{c(Dossier, 'crosses_agencies')} "  # noqa: S608
+        f"AND EXISTS(SELECT 1 FROM {step} e WHERE e.{c(DossierStep, 'dossier')} = d.{c(Dossier, 'id')} "
+        f"AND e.{agency} <> d.{receiving} AND e.{agency} <> d.{competent} AND e.{agency} = ANY(%s::bigint[]))))"
+    )
+    sent_back = (
+        f"EXISTS(SELECT 1 FROM {step} b WHERE b.{c(DossierStep, 'state')} = {literal(DossierStep.State.SENT_BACK)} "  # noqa: S608
+        f"AND b.{c(DossierStep, 'dossier')} = d.{c(Dossier, 'id')})"
+    )
+    versions: Any = Dossier._meta.get_field("procedure_version").related_model
+    procedure = (
+        f"(SELECT v.{c(versions, 'name')} FROM {rows.table(versions, using)} v "  # noqa: S608
+        f"WHERE v.{c(versions, 'id')} = d.{c(Dossier, 'procedure_version')})"
+    )
+    columns = ", ".join(
+        [
+            *(f"d.{c(Dossier, name)}" for name in ("id", "code", "paused_at", "due_at", "current_step", "status")),
+            sent_back,
+            *(f"d.{c(Dossier, name)}" for name in ("applicant_name", "reception_due_at")),
+            procedure,
+            "steps.due_at",
+            "steps.name",
+            "steps.held",
+        ]
+    )
+    statuses = ", ".join(literal(status) for status in OPEN_STATUSES)
+    return (
+        f"WITH steps AS ({steps}) SELECT {columns} FROM steps "  # noqa: S608
+        f"INNER JOIN {dossier} d ON d.{c(Dossier, 'current_step')} = steps.id "
+        f"WHERE d.{c(Dossier, 'status')} IN ({statuses}) AND {seen} "
+        f"ORDER BY steps.due_at FETCH FIRST {limit:d} ROWS WITH TIES"
+    )
+
+
+def _int_array(values: list[int]) -> str:
+    """A list of integers as the text of a PostgreSQL array (cast in the statement)."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"
+
+
+def _text_array(values: list[str]) -> str:
+    """A list of strings as the text of a PostgreSQL array (cast in the statement), each quoted."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
 def _dossiers_of_soonest(
     reads: _InboxReads,
     scope: list[int],
     steps: dict[int, tuple[dt.datetime | None, str, bool]],
     limit: int,
     moment: dt.datetime,
+    using: str,
 ) -> list[tuple[Any, ...]]:
     """The dossiers (`_InboxReads.dossiers` rows) of the soonest-due of `steps` the officer may see, enough
     to hold their `limit` soonest open ones.
@@ -528,9 +608,9 @@ def _dossiers_of_soonest(
     end = min(max(limit, 1), len(ordered))
     while end < len(ordered) and soonest(ordered[end]) == soonest(ordered[end - 1]):
         end += 1
-    found = reads.dossiers.all(scope=scope, steps=[pk for pk, _ in ordered[:end]])
+    found = reads.dossiers.all(using, scope=scope, steps=[pk for pk, _ in ordered[:end]])
     if end < len(ordered) and sum(1 for row in found if row[5] in OPEN_STATUSES) < limit:
-        found += reads.dossiers.all(scope=scope, steps=[pk for pk, _ in ordered[end:]])  # all the others
+        found += reads.dossiers.all(using, scope=scope, steps=[pk for pk, _ in ordered[end:]])  # all the others
     return found
 
 
@@ -544,33 +624,35 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     staff = access.staff_of(user)
     if staff is None:
         return Inbox([], [], [], [], [], [])
-    reads = _inbox_reads(limit)
     # The officer's active steps, read through two small indexes (the steps they hold, and the unassigned
     # steps of their roles in their agency) rather than one OR that scans every active step of the province.
     # Each part keeps its `limit` soonest-due steps: the `limit` soonest of both are among them (up to steps
     # due at the very same instant as the last one kept).
     roles = sorted(staff.role_set)
-    # each step: (its due instant, its name, whether the officer holds it)
-    steps: dict[int, tuple[dt.datetime | None, str, bool]]
-    if connections[router.db_for_read(DossierStep)].features.supports_slicing_ordering_in_compound:
-        steps = {
-            pk: (due, name, holds)
-            for pk, due, name, holds in reads.both.all(assignee=staff.pk, agency=staff.agency_id, roles=roles)
-        }
-    else:  # SQLite: two statements (in the same process: no round trip to save)
-        held = reads.held.all(assignee=staff.pk)
-        queued = reads.queued.all(agency=staff.agency_id, roles=roles)
-        steps = {pk: (due, name, True) for pk, due, name in held} | {pk: (due, name, False) for pk, due, name in queued}
     scope = access.agency_ids_in_scope(user, access.Permission.VIEW_AGENCY_DATA)
-    # (pk, code, paused_at, due, the step's due instant, whether the officer holds the step, `InboxRow`'s
-    # arguments), open dossiers only, sorted as `ORDER BY step.due_at, dossier.due_at` sorts (unknown last)
-    found = _dossiers_of_soonest(reads, scope, steps, limit, moment)
+    using = router.db_for_read(Dossier)
+    # each: `_InboxReads.dossiers`' columns, then its step's due instant, its name and whether the officer
+    # holds it; their open dossiers in scope, enough to hold the `limit` soonest
+    found: list[tuple[Any, ...]]
+    if connections[using].vendor == "postgresql":  # one statement
+        found = rows.fetch_all(
+            using,
+            _joined_inbox_sql(using, limit),
+            [staff.pk, staff.agency_id, _text_array(roles), *[_int_array(scope)] * 3],
+        )
+    else:  # SQLite: three statements at most (in the same process: no round trip to save)
+        reads = _inbox_reads(limit)
+        held = reads.held.all(using, assignee=staff.pk)
+        queued = reads.queued.all(using, agency=staff.agency_id, roles=roles)
+        steps = {pk: (due, name, True) for pk, due, name in held} | {pk: (due, name, False) for pk, due, name in queued}
+        found = [(*row, *steps[row[4]]) for row in _dossiers_of_soonest(reads, scope, steps, limit, moment, using)]
     sent_back_ids = {row[0] for row in found if row[6]}
     mine = []
-    for pk, code, paused_at, due, step, status, _sent_back, applicant, reception_due, procedure in found:
+    # (pk, code, paused_at, due, the step's due instant, whether the officer holds the step, `InboxRow`'s
+    # arguments), open dossiers only, sorted as `ORDER BY step.due_at, dossier.due_at` sorts (unknown last)
+    for pk, code, paused_at, due, step, status, _s, applicant, reception_due, procedure, step_due, name, holds in found:
         if status in OPEN_STATUSES:
-            step_due, step_name, holds = steps[step]
-            row = (code, status, applicant, due, paused_at, reception_due, procedure, step, step_name, step_due)
+            row = (code, status, applicant, due, paused_at, reception_due, procedure, step, name, step_due)
             mine.append((pk, code, paused_at, due, step_due, holds, row))
     mine.sort(key=lambda row: (row[4] is None, row[4] or moment, row[3] is None, row[3] or moment))
     open_mine = mine[:limit]

@@ -22,7 +22,7 @@ host that rebooted or failed over, or a firewall that forgot the connection, may
 many times a second, so the round trip is saved where it costs.
 
 The statements motcua compiles once (`motcua.core.rows`: the session's and the user's reads, every read and
-write of a submission and an action, the inbox's read of its dossiers) are registered here
+write of a submission and an action, the inbox's one statement) are registered here
 (`prepare_when_run`). On a connection that allows it (`PREPARE` in the alias's settings: `DATABASE_PREPARE`,
 on by default), each runs as a prepared statement named by a digest of its text: the first run on a
 connection sends `PREPARE motcua_<digest> AS …`, each run `EXECUTE motcua_<digest>(…)`, its values still
