@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import OPEN_STATUSES, Dossier, DossierStep, Status
 from motcua.org import access
+from motcua.org.models import Role
 from tests.dossiers.conftest import World, at, submit_counter, submit_online
 
 
@@ -137,6 +139,89 @@ def test_the_inbox_shows_only_dossiers_in_the_officers_scope(world: World) -> No
     assert selectors.inbox(world.specialist.user, now=now).to_do == []
     Dossier.objects.filter(pk=dossier.pk).update(crosses_agencies=True)  # its active step is at the department
     assert _codes(selectors.inbox(world.specialist.user, now=now).to_do) == [dossier.code]
+    # a step the specialist holds, but every step of the dossier at an agency outside their scope: not theirs
+    DossierStep.objects.filter(dossier=dossier).update(agency=world.committee)
+    assert DossierStep.objects.get(dossier=dossier, state=DossierStep.State.ACTIVE).assignee_id == world.specialist.pk
+    assert selectors.inbox(world.specialist.user, now=now).to_do == []
+
+
+def _work(world: World, *specs: tuple[bool, int | None, int]) -> list[str]:
+    """A dossier at the specialist's step for each (held, step due, dossier due): the step held by the specialist
+    or queued for their role in their agency, the hours after 10 March 2026 08:00 (None: no due instant).
+    Returns their codes."""
+    codes = []
+    for index, (held, step_due, dossier_due) in enumerate(specs):
+        dossier = submit_counter(world, f"2026-03-02 08:{index:02d}")
+        _at_the_specialist(world, dossier)
+        dossier.refresh_from_db()
+        DossierStep.objects.filter(pk=dossier.current_step_id).update(
+            assignee=world.specialist if held else None,
+            due_at=None if step_due is None else _hours(step_due),
+        )
+        Dossier.objects.filter(pk=dossier.pk).update(due_at=_hours(dossier_due))
+        codes.append(dossier.code)
+    return codes
+
+
+def _hours(hours: int) -> dt.datetime:
+    return at("2026-03-10 08:00") + dt.timedelta(hours=hours)
+
+
+def test_the_inbox_takes_the_soonest_of_held_and_queued_steps_ties_across_both_by_the_dossiers_due(
+    world: World,
+) -> None:
+    """The held and the queued steps are merged by due instant; steps due at the same instant, one of each,
+    are ordered by their dossiers' due instants, also where the limit falls between them."""
+    now = at("2026-03-03 08:00")
+    for first_of_tie in (True, False):  # the held step's dossier due first, then the queued one's
+        Dossier.objects.all().delete()
+        held_1, queued_2, held_3, queued_3, queued_4 = _work(
+            world,
+            (True, 1, 5),
+            (False, 2, 5),
+            (True, 3, 1 if first_of_tie else 9),
+            (False, 3, 9 if first_of_tie else 1),
+            (False, 4, 5),
+        )
+        tie = [held_3, queued_3] if first_of_tie else [queued_3, held_3]
+        everything = [held_1, queued_2, *tie, queued_4]
+        for limit in range(1, 6):
+            assert _codes(selectors.inbox(world.specialist.user, now=now, limit=limit).to_do) == everything[:limit]
+        steps_of = {d.code: d.current_step_id for d in Dossier.objects.all()}
+        assert DossierStep.objects.get(pk=steps_of[held_3]).assignee_id == world.specialist.pk
+        assert DossierStep.objects.get(pk=steps_of[queued_3]).assignee_id is None
+
+
+def test_the_inbox_keeps_the_oldest_of_steps_due_at_the_same_instant(world: World) -> None:
+    """Where the limit falls among steps (and dossiers) due at the same instants, the oldest are kept, whatever
+    the order of their rows on disk (the oldest step rewritten, so PostgreSQL keeps it after the others)."""
+    codes = _work(world, (False, 2, 5), (False, 2, 5), (False, 2, 5))
+    oldest = Dossier.objects.get(code=codes[0])
+    DossierStep.objects.filter(pk=oldest.current_step_id).update(name="Thẩm định lại")
+    now = at("2026-03-03 08:00")
+    for limit in (1, 2, 3):
+        assert _codes(selectors.inbox(world.specialist.user, now=now, limit=limit).to_do) == codes[:limit]
+
+
+def test_the_inbox_counts_open_dossiers_toward_its_limit(world: World) -> None:
+    """A closed dossier whose step is still active (a step left behind) takes no place among the soonest."""
+    closed, queued_2, held_3, queued_4, _queued_5 = _work(
+        world, (True, 1, 5), (False, 2, 5), (True, 3, 5), (False, 4, 5), (False, 5, 5)
+    )
+    Dossier.objects.filter(code=closed).update(status=Status.STOPPED)
+    box = selectors.inbox(world.specialist.user, now=at("2026-03-03 08:00"), limit=3)
+    assert _codes(box.to_do) == [queued_2, held_3, queued_4]
+
+
+def test_the_inbox_queues_only_steps_of_the_officers_roles_in_their_agency(world: World) -> None:
+    """An unassigned step for another role at their agency, or for their role at another agency, is not theirs."""
+    mine, for_the_head, elsewhere = _work(world, (False, 1, 5), (False, 2, 5), (False, 3, 5))
+    steps_of = {d.code: d.current_step_id for d in Dossier.objects.all()}
+    DossierStep.objects.filter(pk=steps_of[for_the_head]).update(role=Role.DIVISION_HEAD)
+    DossierStep.objects.filter(pk=steps_of[elsewhere]).update(agency=world.other_department)
+    now = at("2026-03-03 08:00")
+    assert _codes(selectors.inbox(world.specialist.user, now=now).to_do) == [mine]
+    assert for_the_head in _codes(selectors.inbox(world.head.user, now=now).to_do)
 
 
 def test_the_inbox_reads_its_steps_and_their_dossiers_in_few_statements(world: World) -> None:

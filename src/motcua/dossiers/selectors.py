@@ -503,7 +503,9 @@ def _joined_inbox_sql(using: str, limit: int) -> str:
 
     The two parts of the steps are merged in due order and each probes the dossiers' index of current steps,
     so the read stops at the `limit`-th open dossier in scope (with every other of the same step due
-    instant: `_dossiers_of_soonest`'s rows), in about `limit` probes; the steps are not sent to be sent back.
+    instant: `_dossiers_of_soonest`'s rows), in about `limit` probes; no step row comes back on its own.
+    Each part keeps its `limit` soonest steps, the oldest first among steps due at the same instant (as
+    `_InboxReads` orders them): which are kept never depends on how the rows lie on disk.
     The states and statuses are written as they are: the partial indexes of active and sent-back steps serve
     a plan kept for every officer only when the statement names the state they cover.
     """
@@ -529,7 +531,8 @@ def _joined_inbox_sql(using: str, limit: int) -> str:
     steps = " UNION ALL ".join(
         f"(SELECT s.{c(DossierStep, 'id')} AS id, s.{c(DossierStep, 'due_at')} AS due_at, "  # noqa: S608
         f"s.{c(DossierStep, 'name')} AS name, {held} AS held FROM {step} s "
-        f"WHERE s.{c(DossierStep, 'state')} = {active} AND {where} ORDER BY s.{c(DossierStep, 'due_at')} LIMIT {limit:d})"
+        f"WHERE s.{c(DossierStep, 'state')} = {active} AND {where} "
+        f"ORDER BY s.{c(DossierStep, 'due_at')}, s.{c(DossierStep, 'id')} LIMIT {limit:d})"
         for held, where in parts
     )
     agency = c(DossierStep, "agency")
@@ -649,12 +652,14 @@ def inbox(user: Any, *, now: dt.datetime | None = None, limit: int = 200) -> Inb
     sent_back_ids = {row[0] for row in found if row[6]}
     mine = []
     # (pk, code, paused_at, due, the step's due instant, whether the officer holds the step, `InboxRow`'s
-    # arguments), open dossiers only, sorted as `ORDER BY step.due_at, dossier.due_at` sorts (unknown last)
+    # arguments), open dossiers only, sorted as `ORDER BY step.due_at, dossier.due_at, dossier.id` sorts
+    # (unknown last)
     for pk, code, paused_at, due, step, status, _s, applicant, reception_due, procedure, step_due, name, holds in found:
         if status in OPEN_STATUSES:
             row = (code, status, applicant, due, paused_at, reception_due, procedure, step, name, step_due)
             mine.append((pk, code, paused_at, due, step_due, holds, row))
-    mine.sort(key=lambda row: (row[4] is None, row[4] or moment, row[3] is None, row[3] or moment))
+    # (the oldest dossier first of those due at the same instants: the same order whichever way they were read)
+    mine.sort(key=lambda row: (row[4] is None, row[4] or moment, row[3] is None, row[3] or moment, row[0]))
     open_mine = mine[:limit]
     local_today = timezone.localtime(moment).date()
     end_of_day = timezone.make_aware(dt.datetime.combine(local_today, dt.time(23, 59, 59)))
