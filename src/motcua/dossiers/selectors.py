@@ -418,9 +418,10 @@ class _InboxReads:
     compiled once: the lists of ids go as one parameter each."""
 
     def __init__(self, limit: int) -> None:
-        # (steps without a due instant last, as PostgreSQL sorts them: SQLite would put them first)
+        # (steps without a due instant last, as PostgreSQL sorts them: SQLite would put them first; the oldest
+        # first of steps due at the same instant, as `_joined_inbox_sql`'s parts)
         active_steps = DossierStep.objects.filter(state=DossierStep.State.ACTIVE).order_by(
-            F("due_at").asc(nulls_last=True)
+            F("due_at").asc(nulls_last=True), "pk"
         )
         # each step with its due instant: the dossiers' read below needs no join back to the steps
         held = active_steps.filter(assignee=rows.param(DossierStep, "assignee"))
